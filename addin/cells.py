@@ -1,0 +1,65 @@
+"""Turning what Excel hands over (str, float, int, bool, datetime, None) into text.
+
+These helpers are shared by every field kind; they never decide validity on their own.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+# Spaces Excel users paste in from web pages and PDFs, besides the ordinary one.
+_SPACES = " \t\u00a0\u2007\u202f\u2009\u200b\ufeff\u3000"
+# C0 and C1 control characters and DEL: no import format survives them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip(_SPACES))
+
+
+def number_text(value: float | int) -> str:
+    """A number as the digits a person typed: 14081231234.0 -> '14081231234'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def to_text(value: object) -> str:
+    """The text of a cell, before any trimming."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return number_text(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def trim(text: str) -> str:
+    return text.strip(_SPACES)
+
+
+def control_character(text: str) -> str | None:
+    """The first control character or broken-unicode code point in text, if any."""
+    match = _CONTROL.search(text) or _SURROGATE.search(text)
+    return match.group() if match else None
+
+
+def describe_char(char: str) -> str:
+    name = unicodedata.name(char, "")
+    code = f"U+{ord(char):04X}"
+    return f"{code} {name}".strip() if name else code
+
+
+def is_ascii(text: str) -> bool:
+    return text.isascii()

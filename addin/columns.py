@@ -1,0 +1,253 @@
+"""Column and Profile: the single definition of a target format.
+
+Validation, the template builder, the server's re-validation and the vendor export all
+read these objects; nothing else states a column's rule.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .fields import CHECKS, TEXT_FORMAT_KINDS, Checked, Context, Kind
+from .findings import Level
+
+DEFAULT_MAX_LENGTH = 255
+_TRUTHY = ("true", "1", "yes", "y")
+_FALSY = ("false", "0", "no", "n")
+
+
+def header_token(text: str) -> str:
+    """How headers compare: case-insensitive, surrounding and repeated spaces ignored."""
+    return " ".join(str(text).split()).casefold()
+
+
+class Column(BaseModel):
+    """One column of a target format, with every rule the vendor's document states."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    header: str  # spelled as the vendor spells it; the export writes exactly this
+    kind: Kind = Kind.TEXT
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    required_unless: str | None = None  # a profile setting that, when true, makes the column optional
+    max_length: int = DEFAULT_MAX_LENGTH
+    min_length: int = 0
+    pattern: str | None = None
+    pattern_hint: str = "is not in the expected form"
+    choices: tuple[str, ...] = ()
+    extra_values: tuple[str, ...] = ()  # accepted as they are besides the kind's own rule (e.g. -1)
+    true_value: str = "TRUE"
+    false_value: str = "FALSE"
+    truthy: tuple[str, ...] = _TRUTHY
+    falsy: tuple[str, ...] = _FALSY
+    empty_means: str | None = None  # what the vendor does with an empty cell, for people to read
+    lenient: bool = False  # invalid values are warnings, not errors (the vendor accepts any form)
+    require_plus: bool = False  # phones must carry + and the country code
+    digits_only: bool = False  # the vendor wants digits, no '+'
+    keeps_leading_zeros: bool = False
+    id_hint: str = ""
+    ignored_unless: str | None = None  # a setting; when false the vendor ignores this column
+    ignored_note: str = ""
+    example: str = ""
+    rule: str = ""  # extra wording for people, appended to the generated description
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Column:
+        if self.kind is Kind.ENUM and not self.choices:
+            raise ValueError(f"enum column {self.key} needs choices")
+        if self.pattern:
+            re.compile(self.pattern)
+        return self
+
+    # -- derived facts, computed once
+
+    @cached_property
+    def token(self) -> str:
+        return header_token(self.header)
+
+    @cached_property
+    def tokens(self) -> frozenset[str]:
+        return frozenset({self.token, *(header_token(a) for a in self.aliases)})
+
+    @property
+    def secret(self) -> bool:
+        return self.kind is Kind.PASSWORD
+
+    @property
+    def text_format(self) -> bool:
+        """Excel must hold this column as Text ('@'), or '+' and leading zeros are lost."""
+        return self.kind in TEXT_FORMAT_KINDS
+
+    @property
+    def dropdown(self) -> tuple[str, ...]:
+        """Values for an in-sheet dropdown list, empty when the column has none."""
+        if self.kind is Kind.ENUM:
+            return self.choices
+        if self.kind is Kind.BOOLEAN:
+            return (self.true_value, self.false_value)
+        return ()
+
+    def compiled_pattern(self) -> re.Pattern[str]:
+        return _compiled(self.pattern)
+
+    def choice_lookup(self) -> dict[str, str]:
+        return _choice_lookup(self.choices)
+
+    def is_required(self, settings: BaseModel) -> bool:
+        if not self.required:
+            return False
+        return not (self.required_unless and getattr(settings, self.required_unless))
+
+    def check(self, text: str, raw: object, ctx: Context) -> Checked:
+        return CHECKS[self.kind](self, text, raw, ctx)
+
+    def shown(self, value: object) -> object:
+        """The value as it may appear in a message or report: never a password."""
+        if self.secret and value not in (None, ""):
+            return "********"
+        return value
+
+    def describe(self) -> str:
+        """The column's rule in words, for the Instructions sheet and the header notes."""
+        parts = [_KIND_WORDS[self.kind]]
+        if self.kind is Kind.ENUM:
+            parts.append("One of: " + ", ".join(self.choices) + ".")
+        if self.kind is Kind.BOOLEAN:
+            parts.append(f"{self.true_value} or {self.false_value}.")
+        if self.extra_values:
+            parts.append("Also allowed: " + ", ".join(self.extra_values) + ".")
+        if self.empty_means:
+            parts.append(f"Empty means {self.empty_means}.")
+        if self.kind in (Kind.TEXT, Kind.PASSWORD) and self.max_length != DEFAULT_MAX_LENGTH:
+            parts.append(f"At most {self.max_length} characters.")
+        if self.rule:
+            parts.append(self.rule)
+        if self.text_format:
+            parts.append("Kept as Text so '+' and leading zeros survive.")
+        return " ".join(parts)
+
+
+_KIND_WORDS = {
+    Kind.TEXT: "Text.",
+    Kind.PASSWORD: "Password (cleared from the workbook once imported).",
+    Kind.EMAIL: "An email address.",
+    Kind.PHONE: "A phone number with + and the country code.",
+    Kind.DIGITS: "Digits only.",
+    Kind.BOOLEAN: "Yes/no value:",
+    Kind.ENUM: "A fixed value.",
+    Kind.COUNTRY: "Two-letter ISO country code (US, GB, DE...).",
+    Kind.LANGUAGE: "Two-letter language code (en...).",
+    Kind.DATE: "A date (YYYY-MM-DD or an Excel date).",
+    Kind.NUMERIC_ID: "A numeric ID.",
+}
+
+_pattern_cache: dict[str, re.Pattern[str]] = {}
+_choice_cache: dict[tuple[str, ...], dict[str, str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    compiled = _pattern_cache.get(pattern)
+    if compiled is None:
+        compiled = _pattern_cache[pattern] = re.compile(pattern)
+    return compiled
+
+
+def _choice_lookup(choices: tuple[str, ...]) -> dict[str, str]:
+    lookup = _choice_cache.get(choices)
+    if lookup is None:
+        lookup = _choice_cache[choices] = {c.casefold(): c for c in choices}
+    return lookup
+
+
+class ProfileSettings(BaseModel):
+    """Settings every profile has; a profile extends this with its tenant/company options."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    default_region: str = Field("US", description="Region assumed for phone numbers entered without a country code")
+
+
+# A row rule sees the normalized values by column key and the settings, and yields
+# (level, column key, message) for problems that involve more than one cell.
+RowProblem = tuple[Level, str, str]
+RowRule = Callable[[Mapping[str, str], Any], Iterable[RowProblem]]
+# A login key is (column key, case-folded value): the column it came from and the identity.
+LoginKey = Callable[[Mapping[str, str]], tuple[str, str] | None]
+
+
+class ExportSpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    header: bool = True
+    trim_trailing_empty: bool = False  # headerless positional files may stop at the last value
+    xlsx_when_non_ascii: tuple[str, ...] = ()  # column keys whose non-ASCII text forces an XLSX upload
+    delimiter: str = ","
+
+
+class Profile(BaseModel):
+    """A target format: its columns in the vendor's order and every file-level rule."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    id: str
+    title: str
+    vendor: str
+    seed: str
+    summary: str
+    columns: tuple[Column, ...]
+    headerless: bool = False
+    header_order_matters: bool = False
+    max_rows: int | None = None
+    login_key: LoginKey
+    login_key_columns: tuple[str, ...]
+    unique: tuple[str, ...] = ()  # other column keys whose values must be unique in a file
+    settings_model: type[ProfileSettings] = ProfileSettings
+    row_rules: tuple[RowRule, ...] = ()
+    export: ExportSpec = ExportSpec()
+    notes: tuple[str, ...] = ()  # the seed's advice, shown on the Instructions sheet
+    decisions: tuple[str, ...] = ()  # where the seed is ambiguous and what we chose
+    file_kind: Literal["csv", "csv or xlsx"] = "csv"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Profile:
+        keys = [c.key for c in self.columns]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"profile {self.id} has duplicated column keys")
+        tokens = [t for c in self.columns for t in c.tokens]
+        if len(set(tokens)) != len(tokens):
+            raise ValueError(f"profile {self.id} has a header or alias used twice")
+        for key in (*self.unique, *self.login_key_columns):
+            if key not in keys:
+                raise ValueError(f"profile {self.id} names unknown column {key}")
+        return self
+
+    @cached_property
+    def by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns}
+
+    @cached_property
+    def by_token(self) -> dict[str, Column]:
+        return {t: c for c in self.columns for t in c.tokens}
+
+    def settings(self, values: Mapping[str, Any] | None = None) -> ProfileSettings:
+        return self.settings_model.model_validate(dict(values or {}))
+
+
+def first_filled(*keys: str) -> LoginKey:
+    """A login key taken from the first of these columns that has a value."""
+
+    def login_key(values: Mapping[str, str]) -> tuple[str, str] | None:
+        for key in keys:
+            value = values.get(key)
+            if value:
+                return key, value.casefold()
+        return None
+
+    return login_key

@@ -1,0 +1,318 @@
+"""The validation engine: rows exactly as Excel hands them over in, findings and normalized rows out."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from .cells import control_character, describe_char, is_blank, to_text, trim
+from .columns import Column, Profile, ProfileSettings, header_token
+from .fields import Context, quote
+from .findings import Finding, Level
+from .sheet_layout import ANNOTATION_HEADERS, MARK_FOR_LEVEL, NO_MARK, column_letter
+
+_RESERVED = frozenset(header_token(h) for h in ANNOTATION_HEADERS)
+_LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.FIXED: 2}
+
+
+@dataclass(slots=True)
+class RowResult:
+    row: int
+    values: dict[str, str]  # normalized text by column key, for the columns the file has
+    findings: list[Finding] = field(default_factory=list)
+
+    def count(self, level: Level) -> int:
+        return sum(1 for f in self.findings if f.level is level)
+
+    @property
+    def errors(self) -> int:
+        return self.count(Level.ERROR)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+    @property
+    def status_text(self) -> str:
+        errors = self.errors
+        if errors:
+            return f"{errors} error" if errors == 1 else f"{errors} errors"
+        if self.count(Level.FIXED):
+            return "Fixed"
+        warnings = self.count(Level.WARNING)
+        if warnings:
+            return f"OK ({warnings} warning{'s' if warnings > 1 else ''})"
+        return "OK"
+
+    @property
+    def errors_text(self) -> str:
+        ordered = sorted(self.findings, key=lambda f: _LEVEL_ORDER[f.level])
+        return "; ".join(f.message for f in ordered)
+
+    def marks(self, columns: Sequence[Column]) -> str:
+        """One character per column, worst level first, for the sheet's colouring."""
+        worst: dict[str, Level] = {}
+        by_header = {c.header: c.key for c in columns}
+        for f in self.findings:
+            key = by_header.get(f.column or "")
+            if key and (key not in worst or _LEVEL_ORDER[f.level] < _LEVEL_ORDER[worst[key]]):
+                worst[key] = f.level
+        return "".join(MARK_FOR_LEVEL[worst[c.key]] if c.key in worst else NO_MARK for c in columns)
+
+
+@dataclass(slots=True)
+class HeaderMap:
+    positions: list[tuple[int, Column]]  # (cell index, column) for the columns the file has
+    findings: list[Finding]
+    has_header_row: bool
+
+
+@dataclass(slots=True)
+class Report:
+    profile: Profile
+    settings: ProfileSettings
+    header: HeaderMap
+    rows: list[RowResult]
+    file_findings: list[Finding]
+
+    def findings(self) -> Iterable[Finding]:
+        yield from self.file_findings
+        for row in self.rows:
+            yield from row.findings
+
+    def total(self, level: Level) -> int:
+        return sum(1 for f in self.findings() if f.level is level)
+
+    @property
+    def errors(self) -> int:
+        return self.total(Level.ERROR)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile.id,
+            "rows": len(self.rows),
+            "errors": self.errors,
+            "warnings": self.total(Level.WARNING),
+            "fixed": self.total(Level.FIXED),
+            "findings": [f.as_dict() for f in self.findings()],
+        }
+
+
+# --------------------------------------------------------------------------- header
+
+def looks_like_header(profile: Profile, cells: Sequence[Any]) -> bool:
+    """For headerless formats: is this first row the column names (as in our template)?"""
+    tokens = [header_token(to_text(c)) for c in cells if not is_blank(c)]
+    known = sum(1 for t in tokens if t in profile.by_token or t in _RESERVED)
+    return known >= 2 and known * 2 >= len(tokens)
+
+
+def map_header(profile: Profile, cells: Sequence[Any], row: int, settings: ProfileSettings) -> HeaderMap:
+    positions: list[tuple[int, Column]] = []
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        text = trim(to_text(cell))
+        if not text:
+            continue
+        token = header_token(text)
+        column = profile.by_token.get(token)
+        where = f"column {column_letter(index)}"
+        if column is None:
+            if token not in _RESERVED:
+                findings.append(Finding(Level.WARNING,
+                    f"Column {quote(text)} ({where}) is not part of the {profile.title} format: "
+                    "it is ignored and will not be imported", column=text, row=row, value=text))
+            continue
+        if column.key in seen:
+            findings.append(Finding(Level.ERROR,
+                f"Column {quote(column.header)} appears twice (columns {column_letter(seen[column.key])} "
+                f"and {column_letter(index)}): delete one of them", column=column.header, row=row, value=text))
+            continue
+        seen[column.key] = index
+        positions.append((index, column))
+    for column in profile.columns:
+        if column.key not in seen and column.is_required(settings):
+            findings.append(Finding(Level.ERROR,
+                f"Required column {quote(column.header)} is missing: add it to the header row",
+                column=column.header, row=row))
+    return HeaderMap(positions, findings, has_header_row=True)
+
+
+def positional_header(profile: Profile) -> HeaderMap:
+    return HeaderMap(list(enumerate(profile.columns)), [], has_header_row=False)
+
+
+# --------------------------------------------------------------------------- cells and rows
+
+def check_cell(column: Column, raw: Any, required: bool, ctx: Context, row: int) -> tuple[str, list[Finding]]:
+    """One cell: its normalized text and its findings (errors, warnings, one combined fix)."""
+    text = raw if type(raw) is str else to_text(raw)
+    header = column.header
+    bad = control_character(text) if text else None
+    if bad is not None:
+        return text, [Finding(Level.ERROR,
+            f"{header}: contains the control character {describe_char(bad)}, which no import accepts; "
+            "retype the value", header, row, column.shown(_printable(text)))]
+    value = trim(text)
+    if not value:
+        if required:
+            return "", [Finding(Level.ERROR, f"{header}: required, but the cell is empty", header, row, None)]
+        return "", []
+    if len(value) > column.max_length:
+        return value, [Finding(Level.ERROR,
+            f"{header}: is {len(value)} characters long; at most {column.max_length} are allowed",
+            header, row, column.shown(value[:80]))]
+    checked = column.check(value, raw, ctx)
+    fixes = ["removed spaces around the value"] if value != text and type(raw) is str else []
+    findings: list[Finding] = []
+    for level, message in checked.problems:
+        if level is Level.FIXED:
+            fixes.append(message)
+        else:
+            findings.append(Finding(level, f"{header}: {message}", header, row, column.shown(raw)))
+    if fixes and not any(f.level is Level.ERROR for f in findings):
+        shown_fix = column.shown(checked.value)
+        findings.append(Finding(Level.FIXED, f"{header}: {'; '.join(fixes)}", header, row,
+                                column.shown(raw), shown_fix if isinstance(shown_fix, str) else None))
+    return checked.value, findings
+
+
+def _printable(text: str) -> str:
+    return text.encode("unicode_escape", "backslashreplace").decode("ascii")[:80]
+
+
+def validate_row(profile: Profile, positions: Sequence[tuple[int, Column]], required: frozenset[str],
+                 cells: Sequence[Any], row: int, settings: ProfileSettings, ctx: Context) -> RowResult:
+    values: dict[str, str] = {}
+    findings: list[Finding] = []
+    width = len(cells)
+    for index, column in positions:
+        raw = cells[index] if index < width else None
+        value, cell_findings = check_cell(column, raw, column.key in required, ctx, row)
+        values[column.key] = value
+        if cell_findings:
+            findings.extend(cell_findings)
+        if value and column.ignored_unless and not getattr(settings, column.ignored_unless):
+            findings.append(Finding(Level.WARNING, f"{column.header}: {column.ignored_note}",
+                                    column.header, row, column.shown(raw)))
+    failed = {f.column for f in findings if f.level is Level.ERROR}
+    for rule in profile.row_rules:
+        for level, key, message in rule(values, settings):
+            column = profile.by_key[key]
+            if level is Level.ERROR and column.header in failed:
+                continue  # the cell's own error already explains it
+            findings.append(Finding(level, f"{column.header}: {message}", column.header, row,
+                                    column.shown(values.get(key))))
+    return RowResult(row, values, findings)
+
+
+# --------------------------------------------------------------------------- whole files
+
+def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int = 1,
+             settings: Mapping[str, Any] | ProfileSettings | None = None,
+             row_numbers: Sequence[int] | None = None) -> Report:
+    """Validate a sheet region: the header row (absent in headerless files) and then the data rows.
+
+    start_row is the sheet row number of the first row given; row_numbers, when given, are the
+    sheet row numbers of every row given (for filtered or re-ordered ranges).
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
+    file_findings: list[Finding] = []
+    settings_obj = _settings(profile, settings, file_findings)
+    number = (lambda i: row_numbers[i]) if row_numbers is not None else (lambda i: start_row + i)
+
+    first = rows[0] if rows else []
+    if profile.headerless and not looks_like_header(profile, first):
+        header, data_from = positional_header(profile), 0
+    else:
+        header, data_from = map_header(profile, first, number(0), settings_obj), 1
+    file_findings.extend(header.findings)
+
+    ctx = Context(default_region=settings_obj.default_region)
+    required = frozenset(c.key for _, c in header.positions if c.is_required(settings_obj))
+    results: list[RowResult] = []
+    for i in range(data_from, len(rows)):
+        cells = rows[i]
+        if all(is_blank(c) for c in cells):
+            continue
+        result = validate_row(profile, header.positions, required, cells, number(i), settings_obj, ctx)
+        if not header.has_header_row and len(cells) > len(profile.columns):
+            _too_many_values(profile, cells, result)
+        results.append(result)
+
+    _check_row_limit(profile, results, file_findings)
+    _check_duplicates(profile, results)
+    return Report(profile, settings_obj, header, results, file_findings)
+
+
+def validate_records(profile: Profile, records: Sequence[Mapping[str, Any]], *,
+                     row_numbers: Sequence[int] | None = None,
+                     settings: Mapping[str, Any] | ProfileSettings | None = None) -> Report:
+    """Validate rows given as {header: value} objects (the import API's form)."""
+    headers: dict[str, None] = {}
+    for record in records:
+        headers.update(dict.fromkeys(record))
+    header_row = list(headers)
+    table = [header_row, *([record.get(h) for h in header_row] for record in records)]
+    numbers = [0, *row_numbers] if row_numbers is not None else [0, *range(1, len(records) + 1)]
+    if profile.headerless:
+        profile = profile.model_copy(update={"headerless": False})
+    return validate(profile, table, settings=settings, row_numbers=numbers)
+
+
+def _settings(profile: Profile, settings: Any, findings: list[Finding]) -> ProfileSettings:
+    if isinstance(settings, ProfileSettings):
+        return settings
+    try:
+        return profile.settings(settings)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = ".".join(str(p) for p in error["loc"])
+            findings.append(Finding(Level.ERROR, f"Setting {quote(name)}: {error['msg']}; fix it in the settings"))
+        return profile.settings()
+
+
+def _too_many_values(profile: Profile, cells: Sequence[Any], result: RowResult) -> None:
+    extra = [c for c in cells[len(profile.columns):] if not is_blank(c)]
+    if extra:
+        result.findings.append(Finding(Level.ERROR,
+            f"This line has {len(profile.columns) + len(extra)} values; a {profile.title} line takes at most "
+            f"{len(profile.columns)} (check for a stray comma)", None, result.row, to_text(extra[0])))
+
+
+def _check_row_limit(profile: Profile, results: list[RowResult], findings: list[Finding]) -> None:
+    if profile.max_rows is not None and len(results) > profile.max_rows:
+        findings.append(Finding(Level.ERROR,
+            f"This file has {len(results)} users; {profile.title} accepts at most {profile.max_rows} "
+            f"per file. Split it into files of {profile.max_rows} rows or fewer"))
+
+
+def _check_duplicates(profile: Profile, results: list[RowResult]) -> None:
+    groups: dict[tuple[str, str], list[RowResult]] = defaultdict(list)
+    for result in results:
+        found = profile.login_key(result.values)
+        if found:
+            groups[found].append(result)
+        for key in profile.unique:
+            value = result.values.get(key)
+            if value and (key, value.casefold()) != found:
+                groups[(key, value.casefold())].append(result)
+    for (key, _), members in groups.items():
+        if len(members) < 2:
+            continue
+        column = profile.by_key[key]
+        for member in members:
+            others = [str(m.row) for m in members if m is not member]
+            rows_text = f"row {others[0]}" if len(others) == 1 else "rows " + ", ".join(others)
+            value = member.values.get(key, "")
+            member.findings.append(Finding(Level.ERROR,
+                f"{column.header}: {quote(value)} is also in {rows_text}; each user must appear only once",
+                column.header, member.row, column.shown(value)))
