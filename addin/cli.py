@@ -1,0 +1,60 @@
+"""The `rosterbook` commands that need no server: validate (and build, for the templates)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .findings import Level
+from .offline import check_file
+from .profiles import UnknownProfile, profile_ids
+from .readers import UnreadableFile
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+SUMMARY_LINES = 25
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser("validate", help="check a filled .xlsx, .xlsm or .csv file",
+                                description="Check a filled file against a target format and write an annotated copy.")
+    check.add_argument("file", type=Path)
+    check.add_argument("--profile", help=f"the target format: {', '.join(profile_ids())} "
+                                         "(optional for rosterbook templates, which name their own)")
+    check.add_argument("--out", type=Path, help="where to write the annotated copy (default FILE.checked.xlsx)")
+    check.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    check.add_argument("--no-copy", action="store_true", help="do not write an annotated copy")
+    check.set_defaults(handler=run_validate)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    try:
+        if not args.profile and args.file.suffix.lower() == ".csv":
+            raise UnknownProfile("")
+        result = check_file(args.file, args.profile, args.out, annotate=not args.no_copy)
+    except (UnreadableFile, UnknownProfile) as exc:
+        print(f"rosterbook validate: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except PermissionError as exc:
+        print(f"rosterbook validate: cannot write {exc.filename}: permission denied", file=sys.stderr)
+        return EXIT_UNREADABLE
+    report = result.report
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        _print_summary(result)
+    return EXIT_OK if report.ok else EXIT_ERRORS
+
+
+def _print_summary(result) -> None:
+    report = result.report
+    print(f"{result.profile.title} ({result.profile.id}): {len(report.rows)} rows, {report.errors} errors, "
+          f"{report.total(Level.WARNING)} warnings, {report.total(Level.FIXED)} fixed")
+    findings = [f for f in report.findings() if f.level is not Level.FIXED]
+    for finding in findings[:SUMMARY_LINES]:
+        where = f"row {finding.row}" if finding.row else "file"
+        print(f"  {where}: {finding.level}: {finding.message}")
+    if len(findings) > SUMMARY_LINES:
+        print(f"  ... and {len(findings) - SUMMARY_LINES} more (see the annotated copy, or use --json)")
+    if result.annotated:
+        print(f"Annotated copy: {result.annotated}")

@@ -1,0 +1,50 @@
+"""The template's settings as stored on its hidden xlwings.conf sheet (key in column A, value in B).
+
+xlwings reads its own keys from that sheet and ignores others; ours are prefixed 'rosterbook.'
+and 'setting.' so they cannot clash. Tokens and passwords never go here.
+"""
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+from .columns import Profile
+
+CONF_SHEET = "xlwings.conf"
+PROFILE_KEY = "rosterbook.profile"
+VERSION_KEY = "rosterbook.version"
+SERVER_URL_KEY = "rosterbook.server_url"
+MODE_KEY = "rosterbook.mode"  # 'local' (RunPython) or 'server' (RunRemotePython)
+SHEET_KEY = "rosterbook.sheet"  # the data sheet's name when the template was built
+SETTING_PREFIX = "setting."
+MODES = ("local", "server")
+
+
+def profile_settings(profile: Profile, conf: Mapping[str, Any]) -> dict[str, Any]:
+    """The profile's settings found on a conf sheet, as values its settings model accepts."""
+    settings: dict[str, Any] = {}
+    for name, field in profile.settings_model.model_fields.items():
+        raw = conf.get(SETTING_PREFIX + name)
+        if raw is None or str(raw).strip() == "":
+            continue
+        if typing.get_origin(field.annotation) is tuple:
+            settings[name] = tuple(p.strip() for p in str(raw).split(",") if p.strip())
+        else:
+            settings[name] = raw.strip() if isinstance(raw, str) else raw
+    return settings
+
+
+def conf_rows(profile: Profile, *, version: str, server_url: str, mode: str, sheet: str) -> list[tuple[str, str]]:
+    """The rows a template's conf sheet starts with: ours, then every setting at its default."""
+    rows = [(PROFILE_KEY, profile.id), (VERSION_KEY, version), (SERVER_URL_KEY, server_url),
+            (MODE_KEY, mode), (SHEET_KEY, sheet)]
+    defaults = profile.settings()
+    for name in profile.settings_model.model_fields:
+        value = getattr(defaults, name)
+        if isinstance(value, tuple):
+            value = ", ".join(value)
+        elif isinstance(value, bool):
+            value = "TRUE" if value else "FALSE"
+        rows.append((SETTING_PREFIX + name, "" if value is None else str(value)))
+    return rows

@@ -1,0 +1,43 @@
+"""Checking a filled file without Excel: the `rosterbook validate` command and the upload page."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .annotate import annotated_path, write_annotated
+from .columns import Profile
+from .conf import PROFILE_KEY, profile_settings
+from .engine import Report, validate
+from .findings import Finding, Level
+from .profiles import get_profile
+from .readers import Table, read_table
+
+
+@dataclass
+class FileCheck:
+    profile: Profile
+    table: Table
+    report: Report
+    annotated: Path | None
+
+
+def check_table(table: Table, profile_id: str | None) -> tuple[Profile, Report]:
+    """Validate a table read from a file; the template's own profile and settings apply."""
+    named = table.settings.get(PROFILE_KEY)
+    profile = get_profile(profile_id or named or "")
+    report = validate(profile, table.rows, start_row=table.start_row,
+                      settings=profile_settings(profile, table.settings))
+    if named and named != profile.id:
+        report.file_findings.insert(0, Finding(Level.WARNING,
+            f"This workbook is the {named} template, but it was checked as {profile.id}"))
+    return profile, report
+
+
+def check_file(path: Path, profile_id: str | None, out: Path | None = None, annotate: bool = True) -> FileCheck:
+    table = read_table(path)
+    profile, report = check_table(table, profile_id)
+    target = None
+    if annotate:
+        target = out or annotated_path(path)
+        write_annotated(path, table, report, target)
+    return FileCheck(profile, table, report, target)

@@ -1,0 +1,34 @@
+"""The `rosterbook` console script: one parser, commands contributed by each part."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from addin import cli as addin_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rosterbook", description="Bulk user import templates, checks and server.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    addin_cli.register(commands)
+    for register in _server_commands():
+        register(commands)
+    return parser
+
+
+def _server_commands():
+    """The server's own commands (serve, token, admin), added by server/commands.py."""
+    try:
+        from . import commands
+    except ImportError:
+        return []
+    return commands.REGISTER
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
