@@ -28,7 +28,8 @@ def project_key(project_id: str) -> int:
 
 def encrypt(data: bytes, project_id: str, seed: int | None = None) -> str:
     """Encrypt `data` and return it as the upper-case hex text the PROJECT stream stores."""
-    digest = hashlib.sha256(project_id.encode("ascii") + bytes(data)).digest()
+    # One seed and filler per project, as Excel uses for all three values.
+    digest = hashlib.sha256(project_id.encode("ascii")).digest()
     if seed is None:
         seed = digest[0]
     key = project_key(project_id)
