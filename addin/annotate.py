@@ -10,6 +10,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import PatternFill
 
 from .engine import Report
@@ -30,7 +31,12 @@ def annotated_path(source: Path) -> Path:
 
 
 def set_text(cell: Cell, value: Any) -> None:
-    """Write a value that must stay what it is: strings starting with '=' are not formulas."""
+    """Write a value that must stay what it is: strings starting with '=' are not formulas.
+
+    Control characters an .xlsx cannot hold are shown as <U+0007>, so the admin sees them.
+    """
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

@@ -57,4 +57,12 @@ def _print_summary(result) -> None:
     if len(findings) > SUMMARY_LINES:
         print(f"  ... and {len(findings) - SUMMARY_LINES} more (see the annotated copy, or use --json)")
     if result.annotated:
-        print(f"Annotated copy: {result.annotated}")
+        note = ""
+        if result.table.sheet is not None and str(result.annotated).lower().endswith(".xlsx") \
+                and args_suffix(result) == ".xlsm":
+            note = " (an .xlsx: your .xlsm with its macros and buttons is left as it was)"
+        print(f"Annotated copy: {result.annotated}{note}")
+
+
+def args_suffix(result) -> str:
+    return result.source.suffix.lower() if result.source else ""

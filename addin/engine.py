@@ -218,11 +218,13 @@ def validate_row(profile: Profile, positions: Sequence[tuple[int, Column]], requ
 
 def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int = 1,
              settings: Mapping[str, Any] | ProfileSettings | None = None,
-             row_numbers: Sequence[int] | None = None) -> Report:
+             row_numbers: Sequence[int] | None = None, login_key_duplicates: bool = True) -> Report:
     """Validate a sheet region: the header row (absent in headerless files) and then the data rows.
 
     start_row is the sheet row number of the first row given; row_numbers, when given, are the
-    sheet row numbers of every row given (for filtered or re-ordered ranges).
+    sheet row numbers of every row given (for filtered or re-ordered ranges). With
+    login_key_duplicates=False a repeated login key is not an error here: the import server
+    reports such rows as duplicates itself (the first one is imported).
     """
     rows = rows if isinstance(rows, list) else list(rows)
     file_findings: list[Finding] = []
@@ -249,23 +251,29 @@ def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int 
         results.append(result)
 
     _check_row_limit(profile, results, file_findings)
-    _check_duplicates(profile, results)
+    _check_duplicates(profile, results, login_key_duplicates)
     return Report(profile, settings_obj, header, results, file_findings)
 
 
 def validate_records(profile: Profile, records: Sequence[Mapping[str, Any]], *,
                      row_numbers: Sequence[int] | None = None,
-                     settings: Mapping[str, Any] | ProfileSettings | None = None) -> Report:
+                     settings: Mapping[str, Any] | ProfileSettings | None = None,
+                     login_key_duplicates: bool = True) -> Report:
     """Validate rows given as {header: value} objects (the import API's form)."""
-    headers: dict[str, None] = {}
+    spelling: dict[str, str] = {}  # header token -> the first spelling seen
     for record in records:
-        headers.update(dict.fromkeys(record))
-    header_row = list(headers)
-    table = [header_row, *([record.get(h) for h in header_row] for record in records)]
+        for key in record:
+            spelling.setdefault(header_token(key), key)
+    tokens = list(spelling)
+    table: list[list[Any]] = [[spelling[t] for t in tokens]]
+    for record in records:
+        by_token = {header_token(k): v for k, v in record.items()}
+        table.append([by_token.get(t) for t in tokens])
     numbers = [0, *row_numbers] if row_numbers is not None else [0, *range(1, len(records) + 1)]
     if profile.headerless:
         profile = profile.model_copy(update={"headerless": False})
-    return validate(profile, table, settings=settings, row_numbers=numbers)
+    return validate(profile, table, settings=settings, row_numbers=numbers,
+                    login_key_duplicates=login_key_duplicates)
 
 
 def _settings(profile: Profile, settings: Any, findings: list[Finding]) -> ProfileSettings:
@@ -295,11 +303,11 @@ def _check_row_limit(profile: Profile, results: list[RowResult], findings: list[
             f"per file. Split it into files of {profile.max_rows} rows or fewer"))
 
 
-def _check_duplicates(profile: Profile, results: list[RowResult]) -> None:
+def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bool = True) -> None:
     groups: dict[tuple[str, str], list[RowResult]] = defaultdict(list)
     for result in results:
         found = profile.login_key(result.values)
-        if found:
+        if found and login_keys:
             groups[found].append(result)
         for key in profile.unique:
             value = result.values.get(key)

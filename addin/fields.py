@@ -104,7 +104,7 @@ def check_email(col: Column, text: str, raw: object, ctx: Context) -> Checked:
 
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/\u00a0]")
-_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+$")
+_PHONE_CHARS = re.compile(r"^\+?[\d(][\d\s().\-/]*$")
 
 
 @lru_cache(maxsize=4096)

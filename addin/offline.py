@@ -19,6 +19,7 @@ class FileCheck:
     table: Table
     report: Report
     annotated: Path | None
+    source: Path | None = None
 
 
 def check_table(table: Table, profile_id: str | None) -> tuple[Profile, Report]:
@@ -40,4 +41,4 @@ def check_file(path: Path, profile_id: str | None, out: Path | None = None, anno
     if annotate:
         target = out or annotated_path(path)
         write_annotated(path, table, report, target)
-    return FileCheck(profile, table, report, target)
+    return FileCheck(profile, table, report, target, path)
