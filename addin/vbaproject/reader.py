@@ -75,10 +75,14 @@ def _information(dir_records: list[Record]) -> dict[str, bytes]:
 
 def _references(dir_records: list[Record]) -> list[dict[str, Any]]:
     references: list[dict[str, Any]] = []
+    previous = None
     for record in dir_records:
         if record.name == "PROJECTMODULES":
             break
-        if record.name == "REFERENCENAME":
+        # A REFERENCECONTROL carries a second name record of its own (NameRecordExtended).
+        extended_name = previous is not None and previous.name == "REFERENCECONTROL"
+        previous = record
+        if record.name == "REFERENCENAME" and not extended_name:
             references.append({"name": record.data.decode(CODEPAGE), "records": []})
         elif record.name.startswith("REFERENCE") and references:
             references[-1]["records"].append(record)

@@ -61,12 +61,21 @@ class StoredSource:
 
 
 def stored_source(name: str, source: str, kind: str, vb_base: str | None = None) -> StoredSource:
-    """The text Excel would keep for module `name` imported from `source`."""
+    """The text Excel would keep for module `name` imported from `source`.
+
+    VB_Name is always `name`.  VB_Base is `vb_base` if given, else the one in
+    the source, else the class GUID, or for a document module the workbook's
+    (for "ThisWorkbook") or a worksheet's.
+    """
     lines = _split_lines(source)
     lines = _drop_class_block(lines)
     attributes, body = _take_module_attributes(lines)
     attributes["VB_Name"] = f'"{name}"'
-    header = _header_lines(attributes, kind, vb_base or _default_base(name, kind))
+    if vb_base:
+        attributes["VB_Base"] = f'"{vb_base}"'
+    elif kind != "standard":
+        attributes.setdefault("VB_Base", f'"{_default_base(name, kind)}"')
+    header = _header_lines(attributes, kind)
     text = "".join(line + "\r\n" for line in header + body)
     return StoredSource(text=text, docstring=_docstring(attributes))
 
@@ -106,20 +115,18 @@ def _take_module_attributes(lines: list[str]) -> tuple[dict[str, str], list[str]
     return attributes, lines[index:]
 
 
-def _default_base(name: str, kind: str) -> str | None:
+def _default_base(name: str, kind: str) -> str:
     if kind == "class":
         return CLASS_BASE
-    if kind == "document":
-        return WORKBOOK_BASE if name == "ThisWorkbook" else WORKSHEET_BASE
-    return None
+    return WORKBOOK_BASE if name == "ThisWorkbook" else WORKSHEET_BASE
 
 
-def _header_lines(attributes: dict[str, str], kind: str, vb_base: str | None) -> list[str]:
+def _header_lines(attributes: dict[str, str], kind: str) -> list[str]:
     if kind == "standard":
         ordered = {"VB_Name": attributes["VB_Name"]}
     else:
         defaults = CLASS_DEFAULTS if kind == "class" else DOCUMENT_DEFAULTS
-        ordered = {"VB_Name": attributes["VB_Name"], "VB_Base": f'"{vb_base}"'}
+        ordered = {"VB_Name": attributes["VB_Name"], "VB_Base": attributes["VB_Base"]}
         for key in HEADER_ORDER[2:]:
             ordered[key] = attributes.get(key, defaults[key])
     for key, value in attributes.items():
