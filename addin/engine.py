@@ -138,12 +138,26 @@ def map_header(profile: Profile, cells: Sequence[Any], row: int, settings: Profi
             continue
         seen[column.key] = index
         positions.append((index, column))
+    if profile.header_order_matters:
+        findings.extend(_exact_header(profile, cells, row))
     for column in profile.columns:
         if column.key not in seen and column.is_required(settings):
             findings.append(Finding(Level.ERROR,
                 f"Required column {quote(column.header)} is missing: add it to the header row",
                 column=column.header, row=row))
     return HeaderMap(positions, findings, has_header_row=True)
+
+
+def _exact_header(profile: Profile, cells: Sequence[Any], row: int) -> list[Finding]:
+    """Formats whose vendor wants its header row word for word: say so when it differs."""
+    given = [trim(to_text(c)) for c in cells]
+    given = [g for g in given if g and header_token(g) not in _RESERVED]
+    wanted = [c.header for c in profile.columns]
+    if given == wanted[:len(given)]:
+        return []
+    return [Finding(Level.WARNING,
+        f"{profile.title} wants the header row exactly as its template has it ({', '.join(wanted)}); "
+        "rosterbook's export writes it that way, but do not upload this file as it is", row=row)]
 
 
 def positional_header(profile: Profile) -> HeaderMap:

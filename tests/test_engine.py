@@ -43,6 +43,14 @@ class TestHeaders:
         report = validate(PBX, [["Type", "LastName", "Status", "Errors", "Marks"], ["User", "Poe", "OK", None, ".."]])
         assert report.file_findings == []
 
+    def test_iplum_header_changed_is_a_warning(self):
+        report = validate(IPLUM, [["Phone #", "iplum id (phone/email)", "Email", "Name"],
+                                  ["+14081231234", "phone", "a@example.com", "A"]])
+        [(level, message)] = file_messages(report)
+        assert level is Level.WARNING and "exactly as its template has it" in message
+        assert report.rows[0].ok
+        assert validate(IPLUM, [IPLUM_HEADER, ["email", None, "a@example.com", "A"]]).file_findings == []
+
     def test_garbage_header_never_crashes(self):
         report = validate(PBX, [[None, 3.5, True, dt.datetime(2026, 1, 1), "\x00"], [1, 2, 3, 4, 5]])
         assert not report.ok
