@@ -16,7 +16,7 @@ from openpyxl.styles import PatternFill
 from .engine import Report
 from .findings import Level
 from .readers import SPREADSHEET_SUFFIXES, Table
-from .sheet_layout import ERRORS_HEADER, STATUS_HEADER
+from .sheet_layout import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER
 
 ERROR_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")  # Excel's light red
 FIXED_FILL = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")  # Excel's amber
@@ -69,8 +69,8 @@ def _workbook_from_rows(table: Table, report: Report):
     return book, sheet
 
 
-def _annotation_columns(sheet, report: Report, table: Table) -> tuple[int, int, int]:
-    """(header row, Status column, Errors column), 1-based; reuses existing ones."""
+def _annotation_columns(sheet, report: Report, table: Table) -> tuple[int, int, int | None]:
+    """(Status column, Errors column, Marks column if the sheet is a template), 1-based."""
     header_row = table.start_row
     headers = {}
     width = max((len(r) for r in table.rows), default=0)
@@ -83,11 +83,12 @@ def _annotation_columns(sheet, report: Report, table: Table) -> tuple[int, int, 
     if report.header.has_header_row:
         set_text(sheet.cell(row=header_row, column=status), STATUS_HEADER)
         set_text(sheet.cell(row=header_row, column=errors), ERRORS_HEADER)
-    return header_row, status, errors
+    return status, errors, headers.get(MARKS_HEADER.casefold())
 
 
 def _annotate(sheet, table: Table, report: Report) -> None:
-    _, status_col, errors_col = _annotation_columns(sheet, report, table)
+    status_col, errors_col, marks_col = _annotation_columns(sheet, report, table)
+    columns = [c for _, c in report.header.positions]
     index_of = {c.header: i for i, c in report.header.positions}
     text_format = {c.header for _, c in report.header.positions if c.text_format}
     first_data = table.start_row + (1 if report.header.has_header_row else 0)
@@ -113,6 +114,8 @@ def _annotate(sheet, table: Table, report: Report) -> None:
                     set_text(cell, finding.fixed_value)
         set_text(sheet.cell(row=result.row, column=status_col), result.status_text)
         set_text(sheet.cell(row=result.row, column=errors_col), result.errors_text or None)
+        if marks_col:  # a template colours from its Marks column: keep it in step with the fills
+            set_text(sheet.cell(row=result.row, column=marks_col), result.marks(columns))
 
 
 def _file_problems_sheet(book, report: Report) -> None:
