@@ -22,17 +22,16 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 CONNECT_TIMEOUT = 90.0  # a fresh profile on a slow CI machine takes a while
 SHUTDOWN_TIMEOUT = 15.0
 
 # Lines LibreOffice puts in front of an imported VBA module's code.
-_LIBREOFFICE_HEADER_LINE = re.compile(
-    r"^(Rem Attribute VBA_ModuleType=\w+|Option VBASupport 1|Option ClassModule)$"
-)
+_LIBREOFFICE_HEADER_LINE = re.compile(r"^(Rem Attribute VBA_ModuleType=\w+|Option VBASupport 1|Option ClassModule)$")
 
 
 class LibreOfficeUnavailable(RuntimeError):
@@ -56,39 +55,41 @@ class LibreOffice:
         self.soffice = soffice or find_soffice()
         self.connect_timeout = connect_timeout
         self.process: subprocess.Popen | None = None
-        self.profile_dir: str | None = None
+        self.work_dir: str | None = None  # the throw-away profile and soffice's stderr
         self.context: Any = None
         self.desktop: Any = None
         self._uno: Any = None
 
     # --- lifecycle ---------------------------------------------------------
 
-    def start(self) -> "LibreOffice":
+    def start(self) -> LibreOffice:
         self._uno = _import_uno()
         if not self.soffice:
             raise LibreOfficeUnavailable("soffice not found (Debian: apt-get install libreoffice-calc-nogui)")
         port = _free_port()
-        self.profile_dir = tempfile.mkdtemp(prefix="lo-profile-")
-        self.process = subprocess.Popen(
-            [
-                self.soffice,
-                "--headless",
-                "--invisible",
-                "--norestore",
-                "--nologo",
-                f"-env:UserInstallation={Path(self.profile_dir).as_uri()}",
-                f"--accept=socket,host=127.0.0.1,port={port};urp;",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            # Own process group: soffice is a wrapper script whose children
-            # (oosplash, soffice.bin) must go down with it.
-            start_new_session=True,
-        )
+        self.work_dir = tempfile.mkdtemp(prefix="libreoffice-")
+        profile = Path(self.work_dir) / "profile"
+        self._stderr_log = Path(self.work_dir) / "soffice-stderr.log"
+        # A file, not a pipe: nobody drains a pipe, and a full one would block soffice.
+        with self._stderr_log.open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [
+                    self.soffice,
+                    "--headless",
+                    "--invisible",
+                    "--norestore",
+                    "--nologo",
+                    f"-env:UserInstallation={profile.as_uri()}",
+                    f"--accept=socket,host=127.0.0.1,port={port};urp;",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                # Own process group: soffice is a wrapper script whose children
+                # (oosplash, soffice.bin) must go down with it.
+                start_new_session=True,
+            )
         self.context = self._connect(port)
-        self.desktop = self.context.ServiceManager.createInstanceWithContext(
-            "com.sun.star.frame.Desktop", self.context
-        )
+        self.desktop = self.context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", self.context)
         return self
 
     def _connect(self, port: int) -> Any:
@@ -101,7 +102,7 @@ class LibreOffice:
                 return resolver.resolve(url)
             except Exception as error:  # NoConnectException until soffice listens
                 if self.process.poll() is not None:
-                    stderr = self.process.stderr.read().decode(errors="replace")
+                    stderr = self._stderr_log.read_text(errors="replace")
                     raise LibreOfficeUnavailable(f"soffice exited with {self.process.returncode}: {stderr}") from error
                 if time.monotonic() > deadline:
                     raise LibreOfficeUnavailable(f"no UNO connection after {self.connect_timeout}s") from error
@@ -117,9 +118,9 @@ class LibreOffice:
         finally:
             self.desktop = self.context = None
             self._stop_process()
-            if self.profile_dir:
-                shutil.rmtree(self.profile_dir, ignore_errors=True)
-                self.profile_dir = None
+            if self.work_dir:
+                shutil.rmtree(self.work_dir, ignore_errors=True)
+                self.work_dir = None
 
     def _stop_process(self) -> None:
         process, self.process = self.process, None
@@ -137,8 +138,6 @@ class LibreOffice:
         finally:
             # Leftover children (soffice.bin) of our own process group, if any.
             _signal_group(process, signal.SIGKILL)
-            if process.stderr:
-                process.stderr.close()
 
     # --- documents ---------------------------------------------------------
 
@@ -198,7 +197,7 @@ def _strip_libreoffice_lines(code: str) -> str:
     while lines and _LIBREOFFICE_HEADER_LINE.match(lines[0]):
         lines.pop(0)
     text = "\n".join(lines)
-    return text[:-1] if text.endswith("\n") else text
+    return text.removesuffix("\n")
 
 
 def _import_uno() -> Any:

@@ -242,39 +242,48 @@ def directory_entries(data: bytes) -> dict[int, olefile.olefile.OleDirectoryEntr
     return {entry.sid: entry for entry in ole.direntries if entry is not None}
 
 
+def cfb_name_order(name: str) -> tuple[int, str]:
+    return len(name), name.upper()
+
+
 def sibling_tree_problems(entries: dict, check_colours: bool) -> list[str]:
     """Check each storage's children: a binary search tree in (length,
     upper-case name) order holding all of them; optionally red-black rules."""
     problems = []
     for storage in entries.values():
-        if storage.entry_type not in (olefile.STGTY_STORAGE, olefile.STGTY_ROOT):
-            continue
-        order: list[str] = []
-        black_heights: set[int] = set()
+        if storage.entry_type in (olefile.STGTY_STORAGE, olefile.STGTY_ROOT):
+            problems += storage_tree_problems(entries, storage, check_colours)
+    return problems
 
-        def walk(sid: int, blacks: int, parent_red: bool) -> None:
-            if sid == olefile.NOSTREAM:
-                black_heights.add(blacks)
-                return
-            node = entries[sid]
-            red = node.color == RED
-            if red and parent_red:
-                problems.append(f"red node {node.name} has a red parent")
-            walk(node.sid_left, blacks + (not red), red)
-            order.append(node.name)
-            walk(node.sid_right, blacks + (not red), red)
 
-        walk(storage.sid_child, 0, False)
-        key = lambda name: (len(name), name.upper())  # noqa: E731
-        if order != sorted(order, key=key):
-            problems.append(f"children of {storage.name} out of order: {order}")
-        if len(order) != len(storage.kids):
-            problems.append(f"children of {storage.name}: tree holds {len(order)} of {len(storage.kids)}")
-        if check_colours:
-            if storage.sid_child != olefile.NOSTREAM and entries[storage.sid_child].color != BLACK:
-                problems.append(f"root of {storage.name}'s tree is red")
-            if len(black_heights) > 1:
-                problems.append(f"children of {storage.name}: black heights {black_heights}")
+def storage_tree_problems(entries: dict, storage, check_colours: bool) -> list[str]:
+    problems: list[str] = []
+    order: list[str] = []
+    black_heights: set[int] = set()
+
+    def walk(sid: int, blacks: int, parent_red: bool) -> None:
+        if sid == olefile.NOSTREAM:
+            black_heights.add(blacks)
+            return
+        node = entries[sid]
+        red = node.color == RED
+        if red and parent_red:
+            problems.append(f"red node {node.name} has a red parent")
+        walk(node.sid_left, blacks + (not red), red)
+        order.append(node.name)
+        walk(node.sid_right, blacks + (not red), red)
+
+    walk(storage.sid_child, 0, False)
+    if order != sorted(order, key=cfb_name_order):
+        problems.append(f"children of {storage.name} out of order: {order}")
+    if len(order) != len(storage.kids):
+        problems.append(f"children of {storage.name}: tree holds {len(order)} of {len(storage.kids)}")
+    if not check_colours:
+        return problems
+    if storage.sid_child != olefile.NOSTREAM and entries[storage.sid_child].color != BLACK:
+        problems.append(f"root of {storage.name}'s tree is red")
+    if len(black_heights) > 1:
+        problems.append(f"children of {storage.name}: black heights {black_heights}")
     return problems
 
 
@@ -412,13 +421,18 @@ def test_dir_records_equal_the_excel_made_project_but_for_the_allow_list(referen
 
 
 def test_intended_dir_differences_hold_the_values_we_mean(mirrored):
-    values = {(r.name, r.u16() if len(r.data) == 2 else r.u32()) for r in mirrored["dir_records"]
-              if r.name in ("PROJECTCOOKIE", "MODULECOOKIE", "MODULEOFFSET")}
+    values = {
+        (r.name, r.u16() if len(r.data) == 2 else r.u32())
+        for r in mirrored["dir_records"]
+        if r.name in ("PROJECTCOOKIE", "MODULECOOKIE", "MODULEOFFSET")
+    }
     assert values == {("PROJECTCOOKIE", 0xFFFF), ("MODULECOOKIE", 0xFFFF), ("MODULEOFFSET", 0)}
 
 
 def test_references_equal_but_for_the_reference_forms_control(reference, mirrored):
-    names = lambda project: [ref["name"] for ref in project["references"]]  # noqa: E731
+    def names(project: dict) -> list[str]:
+        return [ref["name"] for ref in project["references"]]
+
     assert names(reference) == ["MSForms", "Office"], INTENDED_REFERENCE_DIFFERENCE
     assert names(mirrored) == ["Office"]
     assert mirrored["references"][0] == reference["references"][1]
@@ -496,7 +510,10 @@ def test_compound_file_layout_equals_the_excel_made_one(reference, mirrored):
     for data in (ours, excel):
         ole = olefile.OleFileIO(io.BytesIO(data))
         assert (ole.dll_version, ole.sector_size, ole.mini_sector_size, ole.mini_stream_cutoff_size) == (
-            3, 512, 64, 4096,
+            3,
+            512,
+            64,
+            4096,
         )
 
 
@@ -526,14 +543,32 @@ def test_full_project_has_every_required_record_in_order():
     project = read_vba_project(build_vba_project(full_project_modules()))
     names = [record.name for record in project["dir_records"]]
     information = [
-        "PROJECTSYSKIND", "PROJECTLCID", "PROJECTLCIDINVOKE", "PROJECTCODEPAGE", "PROJECTNAME",
-        "PROJECTDOCSTRING", "PROJECTDOCSTRING.Unicode", "PROJECTHELPFILEPATH", "PROJECTHELPFILEPATH.HelpFile2",
-        "PROJECTHELPCONTEXT", "PROJECTLIBFLAGS", "PROJECTVERSION", "PROJECTCONSTANTS", "PROJECTCONSTANTS.Unicode",
+        "PROJECTSYSKIND",
+        "PROJECTLCID",
+        "PROJECTLCIDINVOKE",
+        "PROJECTCODEPAGE",
+        "PROJECTNAME",
+        "PROJECTDOCSTRING",
+        "PROJECTDOCSTRING.Unicode",
+        "PROJECTHELPFILEPATH",
+        "PROJECTHELPFILEPATH.HelpFile2",
+        "PROJECTHELPCONTEXT",
+        "PROJECTLIBFLAGS",
+        "PROJECTVERSION",
+        "PROJECTCONSTANTS",
+        "PROJECTCONSTANTS.Unicode",
     ]
     reference = ["REFERENCENAME", "REFERENCENAME.Unicode", "REFERENCEREGISTERED"]
     module = [
-        "MODULENAME", "MODULENAMEUNICODE", "MODULESTREAMNAME", "MODULESTREAMNAME.Unicode",
-        "MODULEDOCSTRING", "MODULEDOCSTRING.Unicode", "MODULEOFFSET", "MODULEHELPCONTEXT", "MODULECOOKIE",
+        "MODULENAME",
+        "MODULENAMEUNICODE",
+        "MODULESTREAMNAME",
+        "MODULESTREAMNAME.Unicode",
+        "MODULEDOCSTRING",
+        "MODULEDOCSTRING.Unicode",
+        "MODULEOFFSET",
+        "MODULEHELPCONTEXT",
+        "MODULECOOKIE",
     ]
     modules = full_project_modules()
     expected = information + reference * 2 + ["PROJECTMODULES", "PROJECTCOOKIE"]
@@ -619,7 +654,9 @@ def test_build_does_not_depend_on_hash_seed():
         subprocess.run(
             [sys.executable, "-c", script, str(ROOT)],
             env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         for seed in ("1", "2")
     }

@@ -1,12 +1,12 @@
 """Write (and read back) vbaProject.bin files: VBA projects stored as source.
 
-    from addin.vbaproject import Module, build_vba_project
-    data = build_vba_project([
-        Module("ThisWorkbook", kind="document"),
-        Module("Sheet1", kind="document"),
-        Module.from_file("xlwings.bas"),
-        Module("Roster", 'Sub Hello()\\r\\n    MsgBox "Hi"\\r\\nEnd Sub\\r\\n'),
-    ])
+from addin.vbaproject import Module, build_vba_project
+data = build_vba_project([
+    Module("ThisWorkbook", kind="document"),
+    Module("Sheet1", kind="document"),
+    Module.from_file("xlwings.bas"),
+    Module("Roster", 'Sub Hello()\\r\\n    MsgBox "Hi"\\r\\nEnd Sub\\r\\n'),
+])
 """
 
 from .compression import CompressionError, compress, decompress, iter_chunks
@@ -14,12 +14,12 @@ from .project import DEFAULT_REFERENCES, OFFICE, STDOLE, Module, Reference, buil
 from .reader import read_vba_project
 
 __all__ = [
-    "CompressionError",
     "DEFAULT_REFERENCES",
-    "Module",
     "OFFICE",
-    "Reference",
     "STDOLE",
+    "CompressionError",
+    "Module",
+    "Reference",
     "build_vba_project",
     "compress",
     "decompress",

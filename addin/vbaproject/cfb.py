@@ -9,8 +9,8 @@ storage.  No timestamps and zero CLSIDs, so equal input gives equal bytes.
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 SECTOR_SIZE = 512
 MINI_SECTOR_SIZE = 64
@@ -45,7 +45,7 @@ class _Entry:
     name: str
     kind: int
     data: bytes = b""
-    children: list["_Entry"] = field(default_factory=list)
+    children: list[_Entry] = field(default_factory=list)
     # Filled in while laying out the file.
     sid: int = 0
     left: int = NOSTREAM
@@ -296,6 +296,4 @@ class _FileLayout:
 
 
 def _empty_directory_entry() -> bytes:
-    return struct.pack(
-        "<64sHBBIII16sIQQIQ", b"", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM, b"\0" * 16, 0, 0, 0, 0, 0
-    )
+    return struct.pack("<64sHBBIII16sIQQIQ", b"", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM, b"\0" * 16, 0, 0, 0, 0, 0)

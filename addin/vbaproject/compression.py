@@ -10,8 +10,8 @@ that lenient readers such as olevba accept but LibreOffice reads as empty.)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 CHUNK_SIZE = 4096
 CONTAINER_SIGNATURE = 0x01
@@ -82,16 +82,14 @@ def _compress_chunk(chunk: bytes) -> bytes:
     # The chunk is encoded as a bytes object of its own, so no match can
     # ever point before its first byte.
     body = _encode_tokens(chunk)
-    if len(body) <= MAX_CHUNK_BODY and not (len(chunk) == CHUNK_SIZE and len(body) >= CHUNK_SIZE):
-        return chunk_header(len(body), compressed=True) + body
-    if len(chunk) == CHUNK_SIZE:
+    if len(chunk) == CHUNK_SIZE and len(body) >= CHUNK_SIZE:
         # Incompressible: a raw chunk holds exactly 4096 bytes as they are.
         return chunk_header(CHUNK_SIZE, compressed=False) + chunk
+    if len(body) <= MAX_CHUNK_BODY:
+        return chunk_header(len(body), compressed=True) + body
     # A raw chunk always decompresses to 4096 bytes, so a shorter final chunk
     # would need padding that changes the data; refuse rather than corrupt it.
-    raise CompressionError(
-        f"final chunk of {len(chunk)} incompressible bytes cannot be stored without padding"
-    )
+    raise CompressionError(f"final chunk of {len(chunk)} incompressible bytes cannot be stored without padding")
 
 
 def _encode_tokens(chunk: bytes) -> bytes:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import struct
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from . import records as r
 from .cfb import build_compound_file
@@ -52,7 +52,7 @@ class Module:
             raise ValueError(f"module name {self.name!r} is not a VBA identifier of at most 31 characters")
 
     @classmethod
-    def from_file(cls, path: str | Path, name: str | None = None) -> "Module":
+    def from_file(cls, path: str | Path, name: str | None = None) -> Module:
         """Read an exported .bas (standard) or .cls (class) file, cp1252-encoded."""
         path = Path(path)
         kinds = {".bas": "standard", ".cls": "class"}
@@ -106,9 +106,7 @@ def build_vba_project(
     project_id = project_id or _content_project_id(project_name, modules)
     streams = {f"VBA/{m.name}": compress(s.encode()) for m, s in zip(modules, stored)}
     streams["VBA/_VBA_PROJECT"] = VBA_PROJECT_STREAM
-    streams["VBA/dir"] = compress(
-        _dir_stream(modules, stored, project_name, references, sys_kind, version)
-    )
+    streams["VBA/dir"] = compress(_dir_stream(modules, stored, project_name, references, sys_kind, version))
     streams["PROJECT"] = _project_stream(modules, project_name, project_id)
     streams["PROJECTwm"] = _project_wm_stream(modules)
     return build_compound_file(streams)

@@ -29,7 +29,10 @@ def read_vba_project(data: bytes) -> dict[str, Any]:
     ole = olefile.OleFileIO(io.BytesIO(data))
     try:
         streams = {"/".join(p): ole.get_size("/".join(p)) for p in ole.listdir(streams=True)}
-        read = lambda path: ole.openstream(path).read()  # noqa: E731
+
+        def read(path: str) -> bytes:
+            return ole.openstream(path).read()
+
         dir_records = parse_records(decompress(read("VBA/dir")))
         modules = _modules(dir_records)
         for module in modules:
