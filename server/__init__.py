@@ -1,0 +1,47 @@
+"""The rosterbook import server: a Flask app factory in the flaskr style."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .settings import ServerSettings, database_url, load_secret_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The app. Settings come from the environment (see server.settings); test_config overrides them."""
+    settings = ServerSettings()
+    test_config = dict(test_config or {})
+    instance = test_config.pop("INSTANCE_PATH", None) or settings.instance_path
+    app = Flask(__name__, instance_path=str(Path(instance).resolve()) if instance else None,
+                instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    instance_path = Path(app.instance_path)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE_URL=database_url(settings.database_url, instance_path),
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        MAX_BATCH_ROWS=settings.max_batch_rows,
+        DB_POOL_SIZE=settings.db_pool_size,
+        SECRET_KEY=settings.secret_key,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(test_config)
+    if "DATABASE_URL" in test_config:
+        app.config["DATABASE_URL"] = database_url(test_config["DATABASE_URL"], instance_path)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = load_secret_key(instance_path)
+    app.json.sort_keys = False
+
+    from . import db, errors
+    from .api import bp as api_bp
+
+    db.init_app(app)
+    errors.register(app)
+    app.register_blueprint(api_bp)
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,101 @@
+"""The upload file a target system accepts, from a profile and normalized rows.
+
+Everything comes from the profile: the columns' order and vendor spelling, and its ExportSpec
+(header row or positional lines, trailing empty values trimmed, XLSX when names have
+international characters). Values are the engine's normalized text, so booleans and phones
+are already in the vendor's form; columns a row lacks (passwords are never stored) are empty.
+
+Cells a spreadsheet would run as a formula (starting with = + - @ tab or CR) are neutralised:
+in CSV with a leading apostrophe, in XLSX by a text cell with Excel's quote prefix, which keeps
+the value unchanged. Valid phone numbers (E.164 in a phone column) and values the profile
+declares itself (a column's extra_values, such as -1) are left as they are.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .columns import Column, Profile
+from .fields import Kind
+
+CSV_TYPE = "text/csv"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    mimetype: str
+    content: bytes
+
+
+def is_formula_risk(column: Column, value: str) -> bool:
+    if not value.startswith(FORMULA_STARTS):
+        return False
+    if column.kind is Kind.PHONE and _E164.fullmatch(value):
+        return False
+    return value not in column.extra_values
+
+
+def neutralised(column: Column, value: str) -> str:
+    return "'" + value if is_formula_risk(column, value) else value
+
+
+def needs_xlsx(profile: Profile, rows: Sequence[Mapping[str, str]]) -> bool:
+    keys = profile.export.xlsx_when_non_ascii
+    return any(not (row.get(key) or "").isascii() for row in rows for key in keys)
+
+
+def export_rows(profile: Profile, rows: Sequence[Mapping[str, str]], stem: str) -> ExportFile:
+    """The vendor file for these rows (each a {column key: normalized text} mapping)."""
+    if needs_xlsx(profile, rows):
+        return ExportFile(f"{stem}.xlsx", XLSX_TYPE, _xlsx(profile, rows))
+    return ExportFile(f"{stem}.csv", CSV_TYPE, _csv(profile, rows))
+
+
+def _lines(profile: Profile, rows: Sequence[Mapping[str, str]]) -> list[list[str]]:
+    spec = profile.export
+    lines = [[c.header for c in profile.columns]] if spec.header else []
+    for row in rows:
+        line = [row.get(c.key) or "" for c in profile.columns]
+        if spec.trim_trailing_empty:
+            while line and not line[-1]:
+                line.pop()
+        lines.append(line)
+    return lines
+
+
+def _csv(profile: Profile, rows: Sequence[Mapping[str, str]]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=profile.export.delimiter, lineterminator="\r\n")
+    start = 1 if profile.export.header else 0
+    lines = _lines(profile, rows)
+    writer.writerows(lines[:start])
+    for line in lines[start:]:
+        writer.writerow([neutralised(column, value) for column, value in zip(profile.columns, line)])
+    return out.getvalue().encode("utf-8")
+
+
+def _xlsx(profile: Profile, rows: Sequence[Mapping[str, str]]) -> bytes:
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    sheet = book.add_worksheet("Users")
+    quoted = book.add_format({"quote_prefix": True})
+    start = 1 if profile.export.header else 0
+    for r, line in enumerate(_lines(profile, rows)):
+        for c, value in enumerate(line):
+            if not value:
+                continue
+            if r >= start and is_formula_risk(profile.columns[c], value):
+                sheet.write_string(r, c, value, quoted)
+            else:
+                sheet.write_string(r, c, value)
+    book.close()
+    return out.getvalue()

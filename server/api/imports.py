@@ -1,0 +1,116 @@
+"""POST and GET /api/v1/imports, and each batch's vendor export."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, current_app, g, request
+from sqlalchemy import func, select
+
+from addin.export import XLSX_TYPE, export_rows
+from addin.profiles import get_profile
+
+from ..db import get_db
+from ..errors import ApiError
+from ..imports import BatchInvalid, IdempotencyConflict, batch_result, submit_batch
+from ..models import Batch, BatchRow
+from ..schemas import BatchDetail, BatchPage, BatchResult, BatchSummary, ErrorBody, ImportRequest, PageQuery
+from . import bp
+from .spec import json_body, operation, query_args
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every store
+IDEMPOTENCY_KEY = "Idempotency-Key"
+KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"}
+NOT_FOUND = (404, ("No batch with this id", ErrorBody))
+BATCH_ID = {"batch_id": {"type": "integer", "minimum": 1}}
+
+
+@operation(bp, "POST", "/imports", "Validate and import one batch of rows", {
+    201: ("The batch was processed: a result for every row", BatchResult),
+    400: ("Malformed JSON, bad encoding or a missing Idempotency-Key", ErrorBody),
+    409: ("The Idempotency-Key was used for a different request", ErrorBody),
+    413: ("The body is larger than the server accepts", ErrorBody),
+    415: ("The body is not JSON", ErrorBody),
+    422: ("The body is JSON but not a batch the profile accepts", ErrorBody),
+    503: ("The database is busy or unreachable; nothing stored", ErrorBody),
+}, body=ImportRequest, headers={IDEMPOTENCY_KEY: (True, KEY_SCHEMA, "A unique key per batch (a UUID): a retry with "
+                                                  "the same key and body returns the first answer")})
+def create_import():
+    key = _idempotency_key()
+    body = json_body(ImportRequest, {"max_batch_rows": current_app.config["MAX_BATCH_ROWS"]})
+    source = body.source.model_dump(exclude_none=True) if body.source else None
+    try:
+        result = submit_batch(get_db(), body.profile, body.rows, idempotency_key=key, submitted_by=g.api_user,
+                              source=source, settings=body.settings)
+    except BatchInvalid as exc:
+        raise ApiError(422, "invalid_batch", exc.message, exc.details) from None
+    except IdempotencyConflict as exc:
+        raise ApiError(409, "idempotency_conflict", str(exc)) from None
+    return result.model_dump(mode="json"), 201
+
+
+def _idempotency_key() -> str:
+    key = request.headers.get(IDEMPOTENCY_KEY, "")
+    if not key:
+        raise ApiError(400, "missing_idempotency_key",
+                       f"The {IDEMPOTENCY_KEY} header is required: send a new unique value (a UUID) with each batch, "
+                       "and the same value when you retry it, so a batch is never imported twice.")
+    if len(key) > 255 or not all(0x21 <= ord(c) <= 0x7E for c in key):
+        raise ApiError(400, "invalid_idempotency_key",
+                       f"The {IDEMPOTENCY_KEY} header must be 1 to 255 visible ASCII characters (a UUID is ideal).")
+    return key
+
+
+@operation(bp, "GET", "/imports", "List import batches, newest first", {
+    200: ("One page of batches", BatchPage),
+    400: ("Invalid paging parameters", ErrorBody),
+}, query=PageQuery)
+def list_imports():
+    query = query_args(PageQuery)
+    db = get_db()
+    where = [Batch.profile == query.profile] if query.profile else []
+    total = db.scalar(select(func.count(Batch.id)).where(*where))
+    batches = db.scalars(select(Batch).where(*where).order_by(Batch.id.desc())
+                         .offset((query.page - 1) * query.per_page).limit(query.per_page))
+    page = BatchPage(items=[summary(b) for b in batches], page=query.page, per_page=query.per_page, total=total)
+    return page.model_dump(mode="json")
+
+
+def summary(batch: Batch) -> BatchSummary:
+    created = batch.created_at
+    if created.tzinfo is None:  # SQLite keeps no zone; every timestamp is written in UTC
+        created = created.replace(tzinfo=dt.UTC)
+    return BatchSummary(batch_id=batch.id, profile=batch.profile, submitted_by=batch.submitted_by,
+                        created_at=created, accepted=batch.accepted, rejected=batch.rejected,
+                        duplicates=batch.duplicates, source=batch.source or {})
+
+
+@operation(bp, "GET", "/imports/<int:batch_id>", "One batch with the result of every row", {
+    200: ("The batch", BatchDetail), 404: NOT_FOUND[1],
+}, path_params=BATCH_ID)
+def get_import(batch_id: int):
+    db = get_db()
+    batch = _batch_or_404(batch_id)
+    detail = BatchDetail(**summary(batch).model_dump(), rows=batch_result(db, batch).rows)
+    return detail.model_dump(mode="json")
+
+
+@operation(bp, "GET", "/imports/<int:batch_id>/export", "The upload file the target system accepts", {
+    200: ("The accepted rows in the vendor's file format (CSV, or XLSX for iPass names with international "
+          "characters). Password cells are empty: passwords are never stored.",
+          {"text/csv": {"type": "string"}, XLSX_TYPE: {"type": "string", "format": "binary"}}),
+    404: NOT_FOUND[1],
+}, path_params=BATCH_ID)
+def export_import(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    values = get_db().scalars(select(BatchRow.values).where(BatchRow.batch_id == batch.id, BatchRow.status == "accepted")
+                              .order_by(BatchRow.position))
+    exported = export_rows(get_profile(batch.profile), list(values), f"{batch.profile}-batch-{batch.id}")
+    return Response(exported.content, mimetype=exported.mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{exported.filename}"'})
+
+
+def _batch_or_404(batch_id: int) -> Batch:
+    batch = get_db().get(Batch, batch_id) if 1 <= batch_id <= MAX_ID else None
+    if batch is None:
+        raise ApiError(404, "not_found", f"There is no batch {batch_id}: see GET /api/v1/imports for the list.")
+    return batch

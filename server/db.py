@@ -1,0 +1,108 @@
+"""The database: one SQLAlchemy engine per app, a session per request, migrations on demand.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout, and write transactions
+start with BEGIN IMMEDIATE so concurrent writers queue instead of failing on a lock upgrade.
+PostgreSQL is reached through psycopg 3.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_EXTENSION = "rosterbook.db"
+_MIGRATION_LOCK = 0x726F7374  # any constant: the advisory lock id two starting servers share
+
+
+def make_engine(url: str, pool_size: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size,
+                               connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _tune_sqlite(engine)
+        return engine
+    # hide_parameters: row values never reach a log line through an exception message
+    return create_engine(url, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, issues BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=FULL")  # an answered 201 survives a power cut too
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def write_options(session: Session) -> None:
+    """Call first in a transaction that will write: on SQLite it takes the write lock up front."""
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE", 10))
+    app.extensions[_EXTENSION] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.teardown_appcontext(close_db)
+
+
+def engine_for(app: Flask) -> Engine:
+    return app.extensions[_EXTENSION].kw["bind"]
+
+
+def new_session(app: Flask | None = None) -> Session:
+    return (app or current_app).extensions[_EXTENSION]()
+
+
+def get_db() -> Session:
+    """The request's session (flaskr's get_db)."""
+    if "db" not in g:
+        g.db = new_session()
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def session_scope(app: Flask | None = None) -> Iterator[Session]:
+    """A session outside a request (commands, tests): committed on success, rolled back on error."""
+    session = new_session(app)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def upgrade(app: Flask) -> None:
+    """alembic upgrade head. On PostgreSQL an advisory lock lets two servers start at once."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = engine_for(app)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

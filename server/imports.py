@@ -1,0 +1,288 @@
+"""The import service: re-validate a batch, settle duplicates, store it in one transaction.
+
+Callable without HTTP (the workbook's server-mode Submit calls submit_batch in-process).
+Uniqueness and idempotency live in the database, not in this process's memory:
+- each accepted row carries its login key under a unique (profile, login_key) constraint and is
+  inserted with ON CONFLICT DO NOTHING; a row the database turns away is a duplicate;
+- the Idempotency-Key is a unique column of the batch, inserted the same way first, so a second
+  request with the key waits for the first to commit and then replays its stored answer.
+Rows are inserted in login-key order, so concurrent batches take their locks in one order
+(no deadlock cycles); a deadlock or serialization failure still retries the whole batch.
+Passwords (secret columns) are dropped before storage: they are never stored, in any form.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from addin.columns import Profile
+from addin.engine import validate_records
+from addin.fields import quote
+from addin.findings import Level
+from addin.profiles import get_profile
+
+from .db import write_options
+from .models import Batch, BatchRow, utcnow
+from .schemas import BatchResult, RowError, RowOutcome
+
+log = logging.getLogger(__name__)
+
+ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
+INSERT_CHUNK = 1000  # rows per INSERT: keeps under PostgreSQL's and SQLite's bound-parameter limits
+RETRIES = 5
+_RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+class BatchInvalid(ValueError):
+    """The batch as a whole cannot be imported (e.g. a required column is missing): nothing stored."""
+
+    def __init__(self, message: str, details: Sequence[tuple[str | None, str]] = ()):
+        super().__init__(message)
+        self.message = message
+        self.details = list(details)
+
+
+class IdempotencyConflict(Exception):
+    def __init__(self, key: str):
+        super().__init__(f"The Idempotency-Key {key!r} was already used for a different request. "
+                         "Use a new key for a new batch; resend a batch only with its original body.")
+
+
+@dataclass(slots=True)
+class Judged:
+    """What validation decided for one submitted row, before storage."""
+
+    position: int
+    row: int
+    status: str
+    values: dict[str, str]
+    errors: list[dict[str, Any]]
+    login_column: str | None = None
+    login_key: str | None = None
+    first_of: int | None = None  # for an in-batch duplicate: the position of the earlier row
+    id: int | None = None
+    duplicate_of: int | None = None
+
+
+@dataclass(slots=True)
+class _Batch:
+    profile: Profile
+    rows: list[Judged] = field(default_factory=list)
+
+
+def request_hash(profile_id: str, records: Sequence[Mapping[str, Any]], source: Mapping[str, Any] | None,
+                 settings: Mapping[str, Any] | None, submitted_by: str) -> str:
+    body = {"profile": profile_id, "rows": records, "source": source or {}, "settings": settings or {},
+            "submitted_by": submitted_by}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[str, Any]], *,
+                 idempotency_key: str | None, submitted_by: str, source: Mapping[str, Any] | None = None,
+                 settings: Mapping[str, Any] | None = None) -> BatchResult:
+    """Validate and store one batch; the answer the API returns with 201.
+
+    The session must have no pending changes: this function ends its transaction (commit on
+    success, rollback on failure). Raises UnknownProfile, BatchInvalid or IdempotencyConflict.
+    """
+    profile = get_profile(profile_id)
+    source = dict(source or {})
+    numbers = source.get("row_numbers") or list(range(1, len(records) + 1))
+    digest = request_hash(profile_id, records, source, settings, submitted_by)
+    _end_read_transaction(session)
+    if idempotency_key is not None:
+        replay = _replay(session, idempotency_key, digest)
+        session.rollback()
+        if replay is not None:
+            return replay
+    judged = judge(profile, records, numbers, settings)
+    for attempt in range(1, RETRIES + 1):
+        try:
+            return _store(session, profile, judged, idempotency_key=idempotency_key, digest=digest,
+                          submitted_by=submitted_by, source=source)
+        except DBAPIError as exc:
+            session.rollback()
+            if getattr(exc.orig, "sqlstate", None) not in _RETRY_SQLSTATES or attempt == RETRIES:
+                raise
+            log.info("batch for %s hit a lock conflict; retrying (attempt %d)", profile_id, attempt)
+            time.sleep(0.01 * attempt)
+            for row in judged.rows:
+                row.id = row.duplicate_of = None
+                if row.status == DUPLICATE and row.first_of is None:
+                    row.status, row.errors = ACCEPTED, []  # a conflict of the failed attempt: try again
+    raise AssertionError("unreachable")
+
+
+def _end_read_transaction(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("submit_batch needs a session without pending changes")
+    session.rollback()
+
+
+# --------------------------------------------------------------------------- validation
+
+def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Sequence[int],
+          settings: Mapping[str, Any] | None) -> _Batch:
+    """Validate every row with the profile and mark in-batch repeats of a login key as duplicates."""
+    report = validate_records(profile, records, row_numbers=numbers, settings=settings, login_key_duplicates=False)
+    file_errors = [f for f in report.file_findings if f.level is Level.ERROR]
+    if file_errors:
+        raise BatchInvalid("The batch cannot be imported: " + "; ".join(f.message for f in file_errors),
+                           [(f.column, f.message) for f in file_errors])
+    by_row = {result.row: result for result in report.rows}
+    batch = _Batch(profile)
+    first_seen: dict[tuple[str, str], Judged] = {}
+    for position, number in enumerate(numbers):
+        result = by_row.get(number)
+        if result is None:  # the engine skips rows with no value at all
+            batch.rows.append(Judged(position, number, REJECTED, {},
+                                     [{"column": None, "message": "This row is empty: there is nothing to import"}]))
+            continue
+        values = {key: value for key, value in result.values.items() if value and not profile.by_key[key].secret}
+        errors = [{"column": f.column, "message": f.message} for f in result.findings if f.level is Level.ERROR]
+        judged = Judged(position, number, REJECTED if errors else ACCEPTED, values, errors)
+        batch.rows.append(judged)
+        if errors:
+            continue
+        login = profile.login_key(result.values)
+        if login is None:
+            continue
+        judged.login_column, judged.login_key = login
+        earlier = first_seen.get(login)
+        if earlier is None:
+            first_seen[login] = judged
+        else:
+            judged.status, judged.first_of = DUPLICATE, earlier.position
+    return batch
+
+
+# --------------------------------------------------------------------------- storage
+
+def _insert(session: Session):
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else insert
+
+
+def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None, digest: str,
+           submitted_by: str, source: Mapping[str, Any]) -> BatchResult:
+    write_options(session)
+    dialect_insert = _insert(session)
+    stored_source = {k: v for k, v in source.items() if k != "row_numbers"}
+    statement = dialect_insert(Batch).values(
+        profile=profile.id, submitted_by=submitted_by, source=stored_source, accepted=0, rejected=0, duplicates=0,
+        idempotency_key=idempotency_key, request_hash=digest, created_at=utcnow())
+    if idempotency_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    batch_id = session.execute(statement.returning(Batch.id)).scalar()
+    if batch_id is None:  # another request with this key committed first: answer as it did
+        session.rollback()
+        replay = _replay(session, idempotency_key, digest)
+        session.rollback()
+        if replay is None:
+            raise RuntimeError("idempotency key vanished")  # would need a deleted batch: not possible
+        return replay
+
+    rows = batch.rows
+    candidates = sorted((r for r in rows if r.status == ACCEPTED),
+                        key=lambda r: (r.login_key is None, r.login_key or ""))
+    for chunk in _chunks(candidates):
+        statement = dialect_insert(BatchRow).values([_row_params(batch_id, profile, r, keyed=True) for r in chunk])
+        statement = statement.on_conflict_do_nothing(index_elements=["profile", "login_key"])
+        inserted = dict(session.execute(statement.returning(BatchRow.position, BatchRow.id)).all())
+        for r in chunk:
+            r.id = inserted.get(r.position)
+    _settle_duplicates(session, profile, rows)
+    others = [r for r in rows if r.status != ACCEPTED]
+    for chunk in _chunks(others):
+        session.execute(insert(BatchRow), [_row_params(batch_id, profile, r, keyed=False) for r in chunk])
+    counts = {status: sum(1 for r in rows if r.status == status) for status in (ACCEPTED, REJECTED, DUPLICATE)}
+    session.execute(update(Batch).where(Batch.id == batch_id).values(
+        accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE]))
+    session.commit()
+    return BatchResult(batch_id=batch_id, accepted=counts[ACCEPTED], rejected=counts[REJECTED],
+                       duplicates=counts[DUPLICATE],
+                       rows=[outcome(r.row, r.status, r.id if r.status == ACCEPTED else r.duplicate_of, r.errors)
+                             for r in rows])
+
+
+def _chunks(rows: list[Judged]):
+    for start in range(0, len(rows), INSERT_CHUNK):
+        yield rows[start:start + INSERT_CHUNK]
+
+
+def _row_params(batch_id: int, profile: Profile, row: Judged, *, keyed: bool) -> dict[str, Any]:
+    return {"batch_id": batch_id, "profile": profile.id, "position": row.position, "row_number": row.row,
+            "status": row.status, "login_column": row.login_column,
+            "login_key": row.login_key if keyed else None, "values": row.values, "errors": row.errors,
+            "duplicate_of": row.duplicate_of}
+
+
+def _settle_duplicates(session: Session, profile: Profile, rows: list[Judged]) -> None:
+    """Rows the database turned away, and in-batch repeats: duplicate, pointing at the stored row."""
+    lost = [r for r in rows if r.status == ACCEPTED and r.id is None]
+    existing: dict[str, tuple[int, int, int]] = {}
+    keys = [r.login_key for r in lost]
+    for start in range(0, len(keys), INSERT_CHUNK):
+        found = session.execute(
+            select(BatchRow.login_key, BatchRow.id, BatchRow.batch_id, BatchRow.row_number)
+            .where(BatchRow.profile == profile.id, BatchRow.login_key.in_(keys[start:start + INSERT_CHUNK])))
+        existing.update({key: (row_id, batch_id, number) for key, row_id, batch_id, number in found})
+    for r in lost:
+        row_id, batch_id, number = existing[r.login_key]
+        _mark_duplicate(profile, r, row_id, f"was already imported (batch {batch_id}, row {number})")
+    by_position = {r.position: r for r in rows}
+    for r in rows:
+        if r.first_of is None:
+            continue
+        first = by_position[r.first_of]
+        if first.status == ACCEPTED:
+            _mark_duplicate(profile, r, first.id, f"is also in row {first.row} of this batch, which is imported")
+        else:
+            r.status, r.duplicate_of, r.errors = DUPLICATE, first.duplicate_of, list(first.errors)
+
+
+def _mark_duplicate(profile: Profile, row: Judged, stored_id: int, where: str) -> None:
+    column = profile.by_key[row.login_column]
+    value = row.values.get(row.login_column, row.login_key)
+    row.status, row.duplicate_of = DUPLICATE, stored_id
+    row.errors = [{"column": column.header,
+                   "message": f"{column.header}: {quote(value)} {where}; this row is not imported again"}]
+
+
+# --------------------------------------------------------------------------- answers
+
+def outcome(row: int, status: str, row_id: int | None, errors: list[dict[str, Any]]) -> RowOutcome:
+    return RowOutcome(row=row, status=status, id=row_id, errors=[RowError(**e) for e in errors])
+
+
+def stored_outcomes(session: Session, batch_id: int) -> list[RowOutcome]:
+    rows = session.execute(
+        select(BatchRow.row_number, BatchRow.status, BatchRow.id, BatchRow.duplicate_of, BatchRow.errors)
+        .where(BatchRow.batch_id == batch_id).order_by(BatchRow.position))
+    return [outcome(number, status, row_id if status == ACCEPTED else duplicate_of, errors)
+            for number, status, row_id, duplicate_of, errors in rows]
+
+
+def batch_result(session: Session, batch: Batch) -> BatchResult:
+    return BatchResult(batch_id=batch.id, accepted=batch.accepted, rejected=batch.rejected,
+                       duplicates=batch.duplicates, rows=stored_outcomes(session, batch.id))
+
+
+def _replay(session: Session, key: str, digest: str) -> BatchResult | None:
+    batch = session.scalar(select(Batch).where(Batch.idempotency_key == key))
+    if batch is None:
+        return None
+    if batch.request_hash != digest:
+        raise IdempotencyConflict(key)
+    return batch_result(session, batch)

@@ -1,0 +1,89 @@
+"""The stored records: API tokens, admin accounts, import batches and their rows."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ApiToken(Base):
+    """A bearer token for the API. Only its SHA-256 is kept: the token is shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Admin(Base):
+    """A person who signs in to the web pages; the password is kept as a werkzeug hash."""
+
+    __tablename__ = "admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Batch(Base):
+    """One submission. The idempotency key lives here, so it holds across server processes."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile: Mapped[str] = mapped_column(String(50), index=True)
+    submitted_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    source: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+
+    rows: Mapped[list[BatchRow]] = relationship(back_populates="batch", order_by="BatchRow.position")
+
+
+class BatchRow(Base):
+    """One submitted row and what became of it.
+
+    login_key is set only on accepted rows; the unique (profile, login_key) constraint is what
+    makes "each user imported once" hold under any concurrency. values never holds a password
+    (secret columns are dropped before storage).
+    """
+
+    __tablename__ = "batch_rows"
+    __table_args__ = (
+        UniqueConstraint("profile", "login_key", name="uq_batch_rows_profile_login_key"),
+        Index("ix_batch_rows_batch_position", "batch_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    profile: Mapped[str] = mapped_column(String(50))
+    position: Mapped[int] = mapped_column(Integer)  # 0-based order in the request
+    row_number: Mapped[int] = mapped_column(Integer)  # the sheet row (or 1-based position)
+    status: Mapped[str] = mapped_column(String(10))
+    login_column: Mapped[str | None] = mapped_column(String(50))
+    login_key: Mapped[str | None] = mapped_column(Text)
+    values: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    duplicate_of: Mapped[int | None] = mapped_column(Integer)  # the stored row a duplicate repeats
+
+    batch: Mapped[Batch] = relationship(back_populates="rows")

@@ -1,0 +1,207 @@
+"""Request and response bodies of the JSON API (pydantic v2).
+
+The routes validate and serialise with these models, and /api/v1/openapi.json is generated
+from them, so the published schema cannot drift from what the server does.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WrapValidator, field_validator, model_validator
+
+from addin.profiles import all_profiles
+
+Status = Literal["accepted", "rejected", "duplicate"]
+
+
+def _cell(value: Any, handler, info: ValidationInfo):
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return handler(value)
+    kind = "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else type(value).__name__
+    raise ValueError(f"a cell holds text, a number, true/false or null, not {kind}")
+
+
+# What Excel hands over for one cell. Dates come as ISO text.
+CellValue = Annotated[str | int | Annotated[float, Field(allow_inf_nan=False)] | bool | None, WrapValidator(_cell)]
+SettingValue = str | int | float | bool | None | list[str]
+
+
+def _rows(value: Any, handler, info: ValidationInfo):
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ValueError('rows must be a list of objects, one per row: [{"<column header>": <cell value>, ...}]')
+    return handler(value)
+
+
+def _clean_text(text: str, where: str) -> None:
+    """NUL and lone surrogates (broken unicode) cannot be stored; reject the request instead."""
+    if "\x00" in text:
+        raise ValueError(f"{where} contains a NUL character (\\u0000); remove it and send again")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{where} contains broken unicode (a lone surrogate); retype the value") from None
+
+
+class ImportSource(BaseModel):
+    """Where the rows come from; all optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workbook: str | None = Field(None, max_length=255, description="The workbook's file name")
+    template_version: str | None = Field(None, max_length=50, description="The rosterbook template version")
+    row_numbers: list[Annotated[int, Field(ge=1, le=10_000_000)]] | None = Field(
+        None, description="The sheet row number of every row, in order; answers refer to rows by these numbers")
+
+    @field_validator("workbook", "template_version")
+    @classmethod
+    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            _clean_text(value, f"source.{info.field_name}")
+        return value
+
+
+class ImportRequest(BaseModel):
+    """POST /api/v1/imports: the rows of one batch, keyed by column header."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: str = Field(description="The target format", json_schema_extra={"enum": list(all_profiles())})
+    rows: Annotated[list[dict[str, CellValue]], WrapValidator(_rows)] = Field(
+        min_length=1, description="One object per row: column header -> cell value")
+    source: ImportSource | None = None
+    settings: dict[str, SettingValue] | None = Field(
+        None, description="The template's settings for this profile (see GET /api/v1/profiles)")
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        if value not in all_profiles():
+            shown = value if len(value) <= 50 else value[:50] + "..."
+            raise ValueError(f"unknown profile {shown!r}: choose one of {', '.join(all_profiles())}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> ImportRequest:
+        limit = (info.context or {}).get("max_batch_rows")
+        profile = all_profiles()[self.profile]
+        if profile.max_rows is not None and len(self.rows) > profile.max_rows:
+            raise ValueError(f"this batch has {len(self.rows)} rows; {profile.title} accepts at most "
+                             f"{profile.max_rows} users per file: split it into batches of {profile.max_rows} or fewer")
+        if limit is not None and len(self.rows) > limit:
+            raise ValueError(f"this batch has {len(self.rows)} rows; the server takes at most {limit} per batch: split it")
+        numbers = self.source.row_numbers if self.source else None
+        if numbers is not None:
+            if len(numbers) != len(self.rows):
+                raise ValueError(f"source.row_numbers has {len(numbers)} numbers for {len(self.rows)} rows: "
+                                 "give one sheet row number per row")
+            if len(set(numbers)) != len(numbers):
+                raise ValueError("source.row_numbers repeats a row number: each row needs its own")
+        for index, row in enumerate(self.rows):
+            for header, value in row.items():
+                _clean_text(header, f"row {index + 1}: a column header")
+                if isinstance(value, str):
+                    _clean_text(value, f"row {index + 1}, column {header!r}")
+        for name, value in (self.settings or {}).items():
+            for text in (name, *(value if isinstance(value, list) else [value])):
+                if isinstance(text, str):
+                    _clean_text(text, f"settings.{name}")
+        return self
+
+
+class RowError(BaseModel):
+    column: str | None = Field(description="The column header as the profile names it; null for the whole row")
+    message: str
+
+
+class RowOutcome(BaseModel):
+    row: int = Field(description="The sheet row number (source.row_numbers), else the 1-based position")
+    status: Status
+    id: int | None = Field(description="The stored row: this row when accepted, the earlier import when duplicate")
+    errors: list[RowError]
+
+
+class BatchResult(BaseModel):
+    """The answer to an import: a result for every row submitted, in order."""
+
+    batch_id: int
+    accepted: int
+    rejected: int
+    duplicates: int
+    rows: list[RowOutcome]
+
+
+class BatchSummary(BaseModel):
+    batch_id: int
+    profile: str
+    submitted_by: str
+    created_at: dt.datetime
+    accepted: int
+    rejected: int
+    duplicates: int
+    source: dict[str, Any]
+
+
+class BatchDetail(BatchSummary):
+    rows: list[RowOutcome]
+
+
+class BatchPage(BaseModel):
+    items: list[BatchSummary]
+    page: int
+    per_page: int
+    total: int
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    page: int = Field(1, ge=1, le=1_000_000)
+    per_page: int = Field(50, ge=1, le=200)
+    profile: str | None = Field(None, max_length=50, description="Only batches of this profile")
+
+
+class ColumnInfo(BaseModel):
+    key: str
+    header: str
+    kind: str
+    required: bool
+    required_unless: str | None
+    aliases: list[str]
+    max_length: int
+    pattern: str | None
+    choices: list[str]
+    true_value: str | None
+    false_value: str | None
+    secret: bool
+    example: str
+    description: str
+
+
+class ProfileInfo(BaseModel):
+    id: str
+    title: str
+    vendor: str
+    summary: str
+    headerless: bool
+    max_rows: int | None
+    login_key_columns: list[str]
+    unique: list[str]
+    columns: list[ColumnInfo]
+    settings: dict[str, Any] = Field(description="JSON schema of the profile's settings")
+    notes: list[str]
+
+
+class ProfileList(BaseModel):
+    profiles: list[ProfileInfo]
+
+
+class ErrorDetail(BaseModel):
+    location: str | None = Field(description="Where in the request, e.g. rows.3.Email; null for the whole request")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="A short machine-readable code, e.g. invalid_body")
+    message: str = Field(description="What is wrong and what to do, for people")
+    details: list[ErrorDetail] = []
