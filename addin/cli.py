@@ -6,10 +6,12 @@ import json
 import sys
 from pathlib import Path
 
+from .conf import MODES
 from .findings import Level
 from .offline import check_file
-from .profiles import UnknownProfile, profile_ids
+from .profiles import UnknownProfile, get_profile, profile_ids
 from .readers import UnreadableFile
+from .template import DEFAULT_MODE, DEFAULT_SERVER_URL, build_all
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 SUMMARY_LINES = 25
@@ -25,6 +27,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     check.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     check.add_argument("--no-copy", action="store_true", help="do not write an annotated copy")
     check.set_defaults(handler=run_validate)
+
+    build = commands.add_parser("build", help="write the .xlsm templates, one per format",
+                                description="Write <profile>.xlsm for every format into a folder. The same "
+                                            "input always gives the same bytes.")
+    build.add_argument("--out", type=Path, default=Path("workbooks"), help="the folder (default: workbooks)")
+    build.add_argument("--profile", action="append", choices=profile_ids(),
+                       help="only this format (repeat for several; default: all)")
+    build.add_argument("--mode", choices=MODES, default=DEFAULT_MODE,
+                       help="server: the buttons send the workbook to the import server (default); "
+                            "local: the buttons run Python on the admin's machine")
+    build.add_argument("--server-url", default=DEFAULT_SERVER_URL,
+                       help="the import server's address written into the templates (default: %(default)s)")
+    build.set_defaults(handler=run_build)
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -44,6 +59,22 @@ def run_validate(args: argparse.Namespace) -> int:
     else:
         _print_summary(result)
     return EXIT_OK if report.ok else EXIT_ERRORS
+
+
+def run_build(args: argparse.Namespace) -> int:
+    if not args.server_url.startswith(("http://", "https://")):
+        print(f"rosterbook build: --server-url must start with http:// or https://, not {args.server_url!r}",
+              file=sys.stderr)
+        return EXIT_UNREADABLE
+    profiles = [get_profile(p) for p in dict.fromkeys(args.profile)] if args.profile else None
+    try:
+        paths = build_all(args.out, profiles, mode=args.mode, server_url=args.server_url.rstrip("/"))
+    except OSError as exc:
+        print(f"rosterbook build: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    for path in paths:
+        print(f"wrote {path}")
+    return EXIT_OK
 
 
 def _print_summary(result) -> None:

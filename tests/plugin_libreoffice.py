@@ -1,1 +1,0 @@
-"""Fixtures for this area (filled in by its owner)."""
