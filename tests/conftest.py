@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = [
-    "tests.plugin_libreoffice",
+    "tests.conftest_libreoffice",  # the headless LibreOffice session
     "tests.plugin_server",
     "tests.plugin_xlwings",
 ]
