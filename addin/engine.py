@@ -319,10 +319,15 @@ def _check_row_limit(profile: Profile, results: list[RowResult], findings: list[
 
 def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bool = True) -> None:
     groups: dict[tuple[str, str], list[RowResult]] = defaultdict(list)
+    logins: set[tuple[str, str]] = set()
     for result in results:
         found = profile.login_key(result.values)
         if found and login_keys:
             groups[found].append(result)
+        elif found:
+            if found in logins:
+                continue  # the same user again: the caller reports the whole row as a duplicate
+            logins.add(found)
         for key in profile.unique:
             value = result.values.get(key)
             if value and (key, value.casefold()) != found:

@@ -30,6 +30,8 @@ SettingValue = str | int | float | bool | None | list[str]
 def _rows(value: Any, handler, info: ValidationInfo):
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise ValueError('rows must be a list of objects, one per row: [{"<column header>": <cell value>, ...}]')
+    if not value:
+        raise ValueError("rows is empty: send at least one row")
     return handler(value)
 
 

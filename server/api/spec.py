@@ -105,7 +105,10 @@ def _validated(model: type[BaseModel], data: dict[str, Any], context: dict[str, 
         return model.model_validate(data, context=context)
     except ValidationError as exc:
         details = validation_details(exc)
-        first = details[0][1] if details else "the body does not match the expected form"
+        first = "the body does not match the expected form"
+        if details:
+            location, message = details[0]
+            first = message if not location or message.startswith(location) else f"{location}: {message}"
         more = f" (and {len(details) - 1} more problem{'s' if len(details) > 2 else ''})" if len(details) > 1 else ""
         raise ApiError(422, "invalid_body", f"The request cannot be imported: {first}{more}.", details) from None
 
