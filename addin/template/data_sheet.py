@@ -56,11 +56,13 @@ def write_data_sheet(workbook: Workbook, profile: Profile) -> Worksheet:
     sheet.set_column(marks_col, marks_col, 8, text, {"hidden": True})
 
     headers = [c.header for c in columns] + [STATUS_HEADER, ERRORS_HEADER, MARKS_HEADER]
+    # The table style colours the header in Excel; the explicit format also shows it elsewhere.
+    header_format = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
     # One empty data row: Excel grows the table as rows are typed or pasted below it.
     sheet.add_table(HEADER_ROW, 0, FIRST_DATA_ROW, len(headers) - 1, {
         "name": TABLE_NAME,
         "style": "Table Style Medium 2",
-        "columns": [{"header": h} for h in headers],
+        "columns": [{"header": h, "header_format": header_format} for h in headers],
     })
     sheet.set_comments_author("rosterbook")
     for index, column in enumerate(columns):
@@ -74,6 +76,9 @@ def write_data_sheet(workbook: Workbook, profile: Profile) -> Worksheet:
     _mark_colours(workbook, sheet, columns, marks_col)
     _buttons(sheet)
     sheet.freeze_panes(FIRST_DATA_ROW, 0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(HEADER_ROW)
     sheet.activate()
     return sheet
 

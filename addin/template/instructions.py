@@ -15,7 +15,7 @@ from .wording import requirement, rule_text
 INSTRUCTIONS_SHEET = "Instructions"
 INSTRUCTIONS_CODE_NAME = "Sheet2"
 COLUMN_TABLE_HEADER = ("Column", "Required?", "What it takes", "Allowed values", "Example")
-WIDTHS = (24, 22, 80, 22, 26)
+WIDTHS = (24, 22, 60, 22, 26)
 
 
 class Line(NamedTuple):
@@ -109,5 +109,10 @@ def write_instructions(workbook: Workbook, lines: list[Line]) -> Worksheet:
             continue
         for col, text in enumerate(line.cells):
             sheet.write_string(row, col, text, styles[line.style])
+        if line.style in ("cells", "table_header"):
+            # Spreadsheets do not all grow wrapped rows on opening: size them here.
+            sheet.set_row(row, 15 * max(_wrapped_lines(t, WIDTHS[c]) for c, t in enumerate(line.cells)))
     sheet.hide_gridlines(2)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)  # printed one page wide, as long as it takes
     return sheet
