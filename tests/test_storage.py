@@ -1,0 +1,172 @@
+"""Storage, run against SQLite and a real PostgreSQL: one transaction per batch, uniqueness and
+idempotency in the database, no passwords stored, migrations matching the models."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, inspect, select, text
+
+from server.db import engine_for, new_session, session_scope
+from server.imports import IdempotencyConflict, submit_batch
+from server.models import Base, Batch, BatchRow
+from tests.server_rows import example_rows
+
+
+def submit(app, profile_id, rows, key=None, **kwargs):
+    session = new_session(app)
+    try:
+        return submit_batch(session, profile_id, rows, idempotency_key=key, submitted_by="storage-test", **kwargs)
+    finally:
+        session.close()
+
+
+def count(app, model=BatchRow, **where) -> int:
+    with session_scope(app) as session:
+        query = select(func.count()).select_from(model)
+        for name, value in where.items():
+            query = query.where(getattr(model, name) == value)
+        return session.scalar(query)
+
+
+def test_migrations_create_exactly_the_models_schema(store_app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with engine_for(store_app).connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        assert differences == []
+        tables = set(inspect(connection).get_table_names())
+    assert {"api_tokens", "admins", "batches", "batch_rows", "alembic_version"} <= tables
+
+
+def test_sqlite_runs_in_wal_mode(app):
+    with engine_for(app).connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_accepted_rows_are_stored_normalized(store_app):
+    rows = example_rows("controlpanel", 2)
+    rows[0]["Admin?"] = "yes"
+    rows[0]["Phone"] = "+64 21 555 2624"
+    result = submit(store_app, "controlpanel", rows)
+    assert result.accepted == 2
+    with session_scope(store_app) as session:
+        stored = session.scalars(select(BatchRow).order_by(BatchRow.position)).all()
+    assert [r.status for r in stored] == ["accepted", "accepted"]
+    assert stored[0].values["admin"] == "TRUE" and stored[0].values["phone"] == "+64215552624"
+    assert (stored[0].login_column, stored[0].login_key) == ("username", "user0")
+
+
+def test_passwords_are_never_stored(store_app):
+    rows = example_rows("controlpanel", 3)
+    secrets_sent = [row["Password"] for row in rows]
+    rows.append({"Username": "bad user", "Password": "Rejected-Secret-9"})  # rejected rows too
+    submit(store_app, "controlpanel", rows)
+    ipass = example_rows("ipass", 1)
+    ipass[0]["password"] = "Ipass-Secret-77"
+    submit(store_app, "ipass", ipass)
+    secrets_sent += ["Rejected-Secret-9", "Ipass-Secret-77"]
+    with engine_for(store_app).connect() as connection:
+        dump = []
+        for table in ("batches", "batch_rows"):
+            dump += [str(tuple(row)) for row in connection.execute(text(f"SELECT * FROM {table}"))]
+    everything = "\n".join(dump)
+    assert "user0" in everything  # the dump does hold the rows
+    for secret in secrets_sent:
+        assert secret not in everything
+
+
+def test_a_batch_is_stored_whole_or_not_at_all(store_app):
+    """A real database failure in the middle of a batch (a trigger) leaves nothing of it behind."""
+    rows = example_rows("pbx", 50)
+    boom = rows[30]["Extension"]
+    with engine_for(store_app).begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql(
+                "CREATE TRIGGER boom BEFORE INSERT ON batch_rows WHEN NEW.login_key = '" + boom + "' "
+                "BEGIN SELECT RAISE(ABORT, 'boom'); END")
+        else:
+            connection.exec_driver_sql(
+                "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.login_key = '" + boom + "' THEN "
+                "RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+            connection.exec_driver_sql("CREATE TRIGGER boom BEFORE INSERT ON batch_rows FOR EACH ROW EXECUTE FUNCTION boom()")
+    with pytest.raises(Exception, match="boom"):
+        submit(store_app, "pbx", rows, key="whole-or-nothing")
+    assert count(store_app, Batch) == 0 and count(store_app) == 0
+    with engine_for(store_app).begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER boom" + (" ON batch_rows" if connection.dialect.name != "sqlite" else ""))
+    result = submit(store_app, "pbx", rows, key="whole-or-nothing")  # the key was not used up
+    assert result.accepted == 50 and count(store_app) == 50
+
+
+def test_duplicates_against_stored_rows_and_within_the_batch(store_app):
+    submit(store_app, "commpeak", example_rows("commpeak", 3))
+    rows = example_rows("commpeak", 4, 2)  # 2 is already stored
+    rows.append(dict(rows[1]))  # 3 twice in this batch
+    result = submit(store_app, "commpeak", rows)
+    assert [r.status for r in result.rows] == ["duplicate", "accepted", "accepted", "accepted", "duplicate"]
+    assert result.rows[4].id == result.rows[1].id
+    assert count(store_app, status="accepted") == 3 + 3
+    with session_scope(store_app) as session:
+        keys = session.scalars(select(BatchRow.login_key).where(BatchRow.login_key.is_not(None))).all()
+    assert len(keys) == len(set(keys)) == 6
+
+
+def test_idempotency_replays_and_conflicts(store_app):
+    rows = example_rows("iplum", 3)
+    first = submit(store_app, "iplum", rows, key="k1", source={"workbook": "a.xlsm"})
+    assert submit(store_app, "iplum", rows, key="k1", source={"workbook": "a.xlsm"}) == first
+    with pytest.raises(IdempotencyConflict):
+        submit(store_app, "iplum", rows, key="k1", source={"workbook": "b.xlsm"})
+    with pytest.raises(IdempotencyConflict):
+        submit(store_app, "iplum", rows[:2], key="k1")
+    assert count(store_app, Batch) == 1 and count(store_app) == 3
+
+
+def test_ten_thousand_rows_in_one_batch(store_app):
+    result = submit(store_app, "pbx", example_rows("pbx", 10_000))
+    assert result.accepted == 10_000
+    assert count(store_app, status="accepted") == 10_000
+
+
+def test_concurrent_batches_store_each_user_once(store_app):
+    """Eight threads, each with its own session, submit overlapping batches at once."""
+    results, errors = [], []
+    barrier = threading.Barrier(8)
+
+    def worker(n: int) -> None:
+        rows = example_rows("pbx", 40, n * 20)  # each overlaps its neighbour by 20 rows
+        barrier.wait()
+        try:
+            results.append(submit(store_app, "pbx", rows, key=f"worker-{n}"))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(r.accepted for r in results) == 180 == count(store_app, status="accepted")
+    assert sum(r.duplicates for r in results) == 8 * 40 - 180
+
+
+def test_the_same_key_sent_concurrently_makes_one_batch(store_app):
+    rows = example_rows("ipass", 20)
+    results, barrier = [], threading.Barrier(6)
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(submit(store_app, "ipass", rows, key="one-key"))
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 6 and all(r == results[0] for r in results)
+    assert results[0].accepted == 20
+    assert count(store_app, Batch) == 1 and count(store_app) == 20
