@@ -196,7 +196,8 @@ def validation_summary(check: SheetCheck, skipped_repairs: int = 0) -> str:
     lines = [f"Checked {_count(len(check.results), 'user')}: {ok:,} OK, {errors:,} with errors"
              + (f", {fixed:,} repaired" if fixed else "") + "."]
     if check.imported:
-        lines.append(f"{_count(len(check.imported), 'row')} already imported {'was' if len(check.imported) == 1 else 'were'} left as they are.")
+        lines.append(f"{_count(len(check.imported), 'row')} already imported: left as "
+                     f"{'it is' if len(check.imported) == 1 else 'they are'}.")
     if errors:
         lines.append("Red cells have a problem: the Errors column of each row says what is wrong and what to do.")
     if fixed:

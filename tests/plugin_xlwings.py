@@ -167,8 +167,12 @@ class SheetModel:
 
     def fill(self, row: int, column: int) -> str | None:
         """The colour conditional formatting gives the cell, or None."""
-        for rule in self.rules:
-            if rule.column == column and rule.first_row <= row <= rule.last_row:
+        if not hasattr(self, "_rules_by_column"):
+            self._rules_by_column: dict[int, list[MarkRule]] = {}
+            for rule in self.rules:
+                self._rules_by_column.setdefault(rule.column, []).append(rule)
+        for rule in self._rules_by_column.get(column, ()):
+            if rule.first_row <= row <= rule.last_row:
                 marks = self.get(row, rule.marks_column)
                 marks = marks if isinstance(marks, str) else ""
                 if marks[rule.position - 1:rule.position] == rule.mark:
@@ -425,3 +429,85 @@ def header_column(model: WorkbookModel, header: str) -> int:
             return column
     raise KeyError(header)
 
+
+
+# --------------------------------------------------------------------------- generated rosters
+
+ERROR_SPOILERS = (  # (header, spoil) for cells Validate must mark red
+    ("Username", lambda v: v + " x"),
+    ("Email", lambda v: v.split("@")[0] + "@"),
+    ("Admin?", lambda v: "maybe"),
+)
+
+
+def control_panel_rows(count: int, *, errors: int = 0, repairs: int = 0, seed: int = 7,
+                       prefix: str = "user") -> list[dict[str, Any]]:
+    """Control Panel rows as Excel holds them: `errors` scattered cells with an error, `repairs`
+    phones Excel turned into numbers (Validate restores the '+'), everything else valid."""
+    import random
+
+    rnd = random.Random(seed)
+    rows = [{"Username": f"{prefix}{i}", "Password": f"Pw-{i:05d}", "Firstname": "Ana", "Lastname": "Lee",
+             "Admin?": "FALSE", "Email": f"{prefix}{i}@example.com", "Phone": "+14085550100",
+             "Enabled?": "TRUE"} for i in range(count)]
+    cells = [(r, k) for r in range(count) for k in range(len(ERROR_SPOILERS))]
+    for r, k in rnd.sample(cells, errors):
+        header, spoil = ERROR_SPOILERS[k]
+        rows[r][header] = spoil(rows[r][header])
+    for r in rnd.sample(range(count), repairs):
+        rows[r]["Phone"] = float(14085550100 + r)  # typed +1408... into a General cell
+    return rows
+
+
+# --------------------------------------------------------------------------- pressing the buttons
+
+def authorization(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}  # what Rosterbook.bas passes as RunRemotePython's auth
+
+
+@pytest.fixture
+def press(client, api_token):
+    """Server mode: post the model as Remote.bas does, apply the answer's actions to it."""
+
+    def press_button(model: WorkbookModel, button: str = "validate", token: str | None = None) -> dict[str, Any]:
+        response = client.post(f"/xlwings/{button}", data=model.payload_json().encode("utf-8"),
+                               content_type="application/json", headers=authorization(token or api_token))
+        assert response.status_code == 200, response.data[:500]
+        answer = response.get_json()
+        model.apply_actions(answer)
+        return answer
+
+    return press_button
+
+
+def run_local(model: WorkbookModel, macro, **kwargs) -> Counter:
+    """Local mode: the macro on the book xlwings builds from the model, counting engine calls;
+    the book's actions are then applied to the model."""
+    book = xlwings.Book(json=model.payload())
+    try:
+        with engine_calls() as counts:
+            macro(book, **kwargs)
+        model.apply_actions(book.json())
+    finally:
+        book.close()
+    return counts
+
+
+def grid(model: WorkbookModel, profile: Profile, rows: Sequence[int] | None = None,
+         sheet: str = "Users") -> dict[int, dict[str, Any]]:
+    """Row -> {header: value} for every column headed in row 2 (the template's header row)."""
+    users = model.sheet(sheet)
+    columns = {users.get(2, c): c for c in range(1, users.extent()[1] + 1) if users.get(2, c)}
+    return {r: {h: users.get(r, c) for h, c in columns.items()} for r in (rows or range(3, users.extent()[0] + 1))}
+
+
+def colours(model: WorkbookModel, profile: Profile, rows: Sequence[int] | None = None) -> dict[tuple[int, str], str]:
+    """(row, header) -> colour for every coloured cell of the profile's columns."""
+    users = model.sheet("Users")
+    found = {}
+    for r in rows or model.users_rows():
+        for column in range(1, len(profile.columns) + 1):
+            colour = users.fill(r, column)
+            if colour:
+                found[(r, users.get(2, column))] = colour
+    return found
