@@ -37,10 +37,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import db, errors
     from .api import bp as api_bp
+    from .xlwings_endpoints import bp as xlwings_bp
 
     db.init_app(app)
     errors.register(app)
     app.register_blueprint(api_bp)
+    app.register_blueprint(xlwings_bp)
     return app
 
 
