@@ -111,7 +111,7 @@ def vba_json(value: Any) -> str:
     if isinstance(value, (dt.datetime, dt.date)):
         if not isinstance(value, dt.datetime):
             value = dt.datetime(value.year, value.month, value.day)
-        return value.strftime("%Y-%m-%dT%H:%M:%S") + ".000Z"
+        return value.strftime("\"%Y-%m-%dT%H:%M:%S.000Z\"")
     if isinstance(value, (int, float)):
         if float(value).is_integer() and abs(value) < 1e15:
             return str(int(value))
