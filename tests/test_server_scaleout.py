@@ -33,3 +33,31 @@ def test_two_processes_share_one_postgresql(serve, postgres_url):
     assert all(count == ROWS for count in store_state(postgres_url).rows_per_key.values())
     for served in (first, second):
         assert "Traceback" not in served.process.log()
+
+
+def test_two_processes_can_start_at_once_on_a_fresh_database(postgres_url, tmp_path):
+    """Both run the migrations on start; an advisory lock makes the second wait for the first."""
+    import threading
+
+    from tests.serve_process import ServeProcess
+
+    processes = [ServeProcess(postgres_url, tmp_path / f"i{n}") for n in range(2)]
+    errors = []
+
+    def start(process: ServeProcess) -> None:
+        try:
+            process.start()
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=start, args=(p,)) for p in processes]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert all(p.process.poll() is None for p in processes)
+    finally:
+        for process in processes:
+            process.stop()
