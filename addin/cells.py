@@ -11,8 +11,11 @@ import unicodedata
 # Spaces Excel users paste in from web pages and PDFs, besides the ordinary one.
 _SPACES = " \t\u00a0\u2007\u202f\u2009\u200b\ufeff\u3000"
 # C0 and C1 control characters and DEL: no import format survives them.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CONTROL_RANGES = r"\x00-\x1f\x7f-\x9f"
+_SURROGATE_RANGE = r"\ud800-\udfff"
+_CONTROL = re.compile(f"[{_CONTROL_RANGES}]")
+_SURROGATE = re.compile(f"[{_SURROGATE_RANGE}]")
+_CONTROL_OR_SURROGATE = re.compile(f"[{_CONTROL_RANGES}{_SURROGATE_RANGE}]")  # one search clears a clean cell
 
 
 def is_blank(value: object) -> bool:
@@ -51,6 +54,8 @@ def trim(text: str) -> str:
 
 def control_character(text: str) -> str | None:
     """The first control character or broken-unicode code point in text, if any."""
+    if _CONTROL_OR_SURROGATE.search(text) is None:
+        return None
     match = _CONTROL.search(text) or _SURROGATE.search(text)
     return match.group() if match else None
 

@@ -1,7 +1,6 @@
 """The validation engine: rows exactly as Excel hands them over in, findings and normalized rows out."""
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from .findings import Finding, Level
 from .sheet_layout import ANNOTATION_HEADERS, MARK_FOR_LEVEL, NO_MARK, column_letter
 
 _RESERVED = frozenset(header_token(h) for h in ANNOTATION_HEADERS)
+_NO_COLUMNS: frozenset[str] = frozenset()
 _LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.FIXED: 2}
 
 
@@ -185,7 +185,10 @@ def check_cell(column: Column, raw: Any, required: bool, ctx: Context, row: int)
             f"{header}: is {len(value)} characters long; at most {column.max_length} are allowed",
             header, row, column.shown(value[:80]))]
     checked = column.check(value, raw, ctx)
-    fixes = ["removed spaces around the value"] if value != text and type(raw) is str else []
+    trimmed = value != text and type(raw) is str
+    if not trimmed and not checked.problems:
+        return checked.value, []  # the usual clean cell, without the bookkeeping below
+    fixes = ["removed spaces around the value"] if trimmed else []
     findings: list[Finding] = []
     for level, message in checked.problems:
         if level is Level.FIXED:
@@ -209,15 +212,16 @@ def validate_row(profile: Profile, positions: Sequence[tuple[int, Column]], requ
     findings: list[Finding] = []
     width = len(cells)
     for index, column in positions:
+        key = column.key
         raw = cells[index] if index < width else None
-        value, cell_findings = check_cell(column, raw, column.key in required, ctx, row)
-        values[column.key] = value
+        value, cell_findings = check_cell(column, raw, key in required, ctx, row)
+        values[key] = value
         if cell_findings:
             findings.extend(cell_findings)
         if value and column.ignored_unless and not getattr(settings, column.ignored_unless):
             findings.append(Finding(Level.WARNING, f"{column.header}: {column.ignored_note}",
                                     column.header, row, column.shown(raw)))
-    failed = {f.column for f in findings if f.level is Level.ERROR}
+    failed = {f.column for f in findings if f.level is Level.ERROR} if findings else _NO_COLUMNS
     for rule in profile.row_rules:
         for level, key, message in rule(values, settings):
             column = profile.by_key[key]
@@ -318,12 +322,24 @@ def _check_row_limit(profile: Profile, results: list[RowResult], findings: list[
 
 
 def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bool = True) -> None:
-    groups: dict[tuple[str, str], list[RowResult]] = defaultdict(list)
+    # Most values occur once: remember the first row per value, and make a list only on a repeat.
+    first: dict[tuple[str, str], RowResult] = {}
+    repeated: dict[tuple[str, str], list[RowResult]] = {}
+
+    def add(group: tuple[str, str], result: RowResult) -> None:
+        earlier = first.setdefault(group, result)
+        if earlier is not result:
+            members = repeated.get(group)
+            if members is None:
+                repeated[group] = [earlier, result]
+            else:
+                members.append(result)
+
     logins: set[tuple[str, str]] = set()
     for result in results:
         found = profile.login_key(result.values)
         if found and login_keys:
-            groups[found].append(result)
+            add(found, result)
         elif found:
             if found in logins:
                 continue  # the same user again: the caller reports the whole row as a duplicate
@@ -331,10 +347,12 @@ def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bo
         for key in profile.unique:
             value = result.values.get(key)
             if value and (key, value.casefold()) != found:
-                groups[(key, value.casefold())].append(result)
-    for (key, _), members in groups.items():
-        if len(members) < 2:
+                add((key, value.casefold()), result)
+    for group in first:  # in the order the values first appear, as people read the file
+        members = repeated.get(group)
+        if members is None:
             continue
+        key = group[0]
         column = profile.by_key[key]
         for member in members:
             others = [str(m.row) for m in members if m is not member]
