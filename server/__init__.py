@@ -35,7 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_secret_key(instance_path)
     app.json.sort_keys = False
 
-    from . import db, errors
+    from . import db, errors, web
     from .api import bp as api_bp
     from .xlwings_endpoints import bp as xlwings_bp
 
@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(xlwings_bp)
+    web.init_app(app)  # the admins' pages, CSRF on forms, security headers
     return app
 
 

@@ -1,0 +1,123 @@
+"""The dashboard of import batches, one batch's rows, and the files to download."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from sqlalchemy import func, select
+
+from addin.profiles import all_profiles
+
+from .. import ROOT
+from ..api.imports import MAX_ID, export_import, summary
+from ..db import get_db
+from ..imports import ACCEPTED, DUPLICATE, REJECTED
+from ..models import Batch, BatchRow
+from .auth import require_admin
+
+bp = Blueprint("pages", __name__)
+bp.before_request(require_admin)
+
+BATCHES_PER_PAGE = 50
+ROWS_PER_PAGE = 500
+STATUSES = (ACCEPTED, REJECTED, DUPLICATE)
+XLSM_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
+
+
+def workbooks_dir() -> Path:
+    return Path(current_app.config.get("WORKBOOKS_DIR") or ROOT / "workbooks")
+
+
+def page_number(name: str = "page") -> int:
+    value = request.args.get(name, "1")
+    return int(value) if value.isdigit() and 0 < int(value) <= 1_000_000 else 1
+
+
+def templates() -> list[dict]:
+    """Every profile's template, and whether its file is here to download."""
+    folder = workbooks_dir()
+    return [{"profile": p, "file": f"{p.id}.xlsm", "available": (folder / f"{p.id}.xlsm").is_file()}
+            for p in all_profiles().values()]
+
+
+@bp.route("/")
+def dashboard():
+    profiles = all_profiles()
+    profile = request.args.get("profile") or None
+    if profile not in profiles:
+        profile = None
+    page = page_number()
+    db = get_db()
+    where = [Batch.profile == profile] if profile else []
+    total = db.scalar(select(func.count(Batch.id)).where(*where))
+    batches = db.scalars(select(Batch).where(*where).order_by(Batch.id.desc())
+                         .offset((page - 1) * BATCHES_PER_PAGE).limit(BATCHES_PER_PAGE))
+    return render_template("dashboard.html", batches=[summary(b) for b in batches], total=total, page=page,
+                           pages=max(1, -(-total // BATCHES_PER_PAGE)), profile=profile, profiles=profiles,
+                           templates=templates())
+
+
+def batch_or_404(batch_id: int) -> Batch:
+    batch = get_db().get(Batch, batch_id) if 1 <= batch_id <= MAX_ID else None
+    if batch is None:
+        abort(404, f"There is no batch {batch_id}. Pick one from the list of batches.")
+    return batch
+
+
+@bp.route("/batches/<int:batch_id>")
+def batch(batch_id: int):
+    found = batch_or_404(batch_id)
+    status = request.args.get("status")
+    if status not in STATUSES:
+        status = None
+    page = page_number()
+    where = [BatchRow.batch_id == found.id] + ([BatchRow.status == status] if status else [])
+    db = get_db()
+    shown = db.scalar(select(func.count(BatchRow.id)).where(*where))
+    rows = list(db.scalars(select(BatchRow).where(*where).order_by(BatchRow.position)
+                           .offset((page - 1) * ROWS_PER_PAGE).limit(ROWS_PER_PAGE)))
+    profile = all_profiles().get(found.profile)
+    login_columns = profile.login_key_columns if profile else ()
+
+    def user(row: BatchRow) -> str:
+        """Who the row is about: its login key, or for a rejected row the first login column it has."""
+        for key in (row.login_column, *login_columns):
+            if key and row.values.get(key):
+                return row.values[key]
+        return ""
+
+    return render_template("batch.html", batch=summary(found), profile=profile, rows=rows, user=user,
+                           headers={c.key: c.header for c in profile.columns} if profile else {},
+                           status=status, statuses=STATUSES, shown=shown, page=page,
+                           pages=max(1, -(-shown // ROWS_PER_PAGE)))
+
+
+@bp.route("/batches/<int:batch_id>/export")
+def export(batch_id: int):
+    """The very file GET /api/v1/imports/<id>/export serves, for a signed-in admin."""
+    found = batch_or_404(batch_id)
+    if found.profile not in all_profiles():
+        abort(404, f"Batch {batch_id} is in the format {found.profile!r}, which this server no longer knows.")
+    return export_import(found.id)
+
+
+@bp.route("/templates/<profile_id>.xlsm")
+def template(profile_id: str):
+    path = workbooks_dir() / f"{profile_id}.xlsm"
+    if profile_id not in all_profiles() or not path.is_file():
+        abort(404, f"There is no template named {profile_id}.xlsm here. The list of batches links every template "
+                   "this server has; whoever runs the server makes them with 'rosterbook build'.")
+    return send_file(path, mimetype=XLSM_TYPE, as_attachment=True, download_name=path.name)
+
+
+@bp.app_template_filter("when")
+def when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@bp.app_context_processor
+def _helpers() -> dict:
+    def page_url(endpoint: str, page: int, **args) -> str:
+        return url_for(endpoint, page=page, **{k: v for k, v in args.items() if v})
+
+    return {"page_url": page_url}

@@ -1,0 +1,132 @@
+"""The upload page's work, apart from HTTP: check a filled file's bytes, annotate it, and turn its
+valid rows into a batch for the import service.
+
+Everything is done again from the file's bytes at each step (check, download, import), so the
+server keeps no copy of an upload between requests: a file holding passwords is never written
+anywhere but a temporary folder that is gone when the request ends.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from addin.annotate import annotated_path, write_annotated
+from addin.columns import Profile
+from addin.conf import PROFILE_KEY, VERSION_KEY, profile_settings
+from addin.engine import Report, RowResult
+from addin.findings import Level
+from addin.offline import check_table
+from addin.profiles import UnknownProfile, all_profiles
+from addin.readers import SPREADSHEET_SUFFIXES, Table, UnreadableFile, read_csv_bytes, read_workbook
+
+CSV_SUFFIXES = (".csv", ".txt")
+ACCEPTED_SUFFIXES = (*SPREADSHEET_SUFFIXES, *CSV_SUFFIXES)
+KEY_PREFIX = "web-"
+
+
+class UploadProblem(ValueError):
+    """The file cannot be checked; the message says why and what to do."""
+
+
+@dataclass
+class CheckedUpload:
+    filename: str
+    content: bytes
+    profile: Profile
+    table: Table
+    report: Report
+
+    @property
+    def valid_rows(self) -> list[RowResult]:
+        return [r for r in self.report.rows if r.ok]
+
+    @property
+    def file_errors(self) -> list[str]:
+        return [f.message for f in self.report.file_findings if f.level is Level.ERROR]
+
+    @property
+    def annotated_name(self) -> str:
+        return annotated_path(Path(self.filename)).name
+
+
+def clean_filename(name: str | None) -> str:
+    """The name as the admin knows it (no folders), shown and stored as the batch's workbook."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    base = "".join(ch for ch in base if ch.isprintable())
+    return base[:255] or "upload.csv"
+
+
+def read_upload(content: bytes, filename: str) -> Table:
+    suffix = Path(filename).suffix.lower()
+    if suffix in SPREADSHEET_SUFFIXES:
+        return read_workbook(io.BytesIO(content), filename)
+    if suffix in CSV_SUFFIXES:
+        return read_csv_bytes(content, filename)
+    raise UploadProblem(f"{filename}: choose an Excel workbook (.xlsx or .xlsm) or a CSV file (.csv); "
+                        f"'{suffix or 'no extension'}' files cannot be checked.")
+
+
+def check_upload(content: bytes, filename: str, profile_id: str | None) -> CheckedUpload:
+    """Read and validate the file with its profile: the one chosen, else the one its template names."""
+    if not content:
+        raise UploadProblem(f"{filename} is empty: choose the filled file and try again.")
+    try:
+        table = read_upload(content, filename)
+    except UnreadableFile as exc:
+        raise UploadProblem(str(exc)) from None
+    if profile_id and profile_id not in all_profiles():
+        raise UploadProblem(f"There is no format {profile_id!r}: choose one from the list.")
+    if not profile_id and not table.settings.get(PROFILE_KEY):
+        raise UploadProblem(f"{filename} is not a rosterbook template, so it does not say which format it is: "
+                            "choose the format from the list and check it again.")
+    try:
+        profile, report = check_table(table, profile_id)
+    except UnknownProfile:
+        raise UploadProblem(f"{filename} names the format {table.settings.get(PROFILE_KEY)!r}, which this "
+                            "server does not know: choose the format from the list.") from None
+    if not report.rows and not report.file_findings:
+        raise UploadProblem(f"{filename} has no rows under its header: fill in the users and try again.")
+    return CheckedUpload(filename, content, profile, table, report)
+
+
+def annotated_workbook(upload: CheckedUpload) -> bytes:
+    """The annotated copy `rosterbook validate` writes (always .xlsx), as bytes."""
+    out = io.BytesIO()
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix in SPREADSHEET_SUFFIXES:
+        with tempfile.TemporaryDirectory(prefix="rosterbook-upload-") as folder:
+            source = Path(folder) / f"upload{suffix}"
+            source.write_bytes(upload.content)
+            write_annotated(source, upload.table, upload.report, out)
+    else:
+        write_annotated(None, upload.table, upload.report, out)
+    return out.getvalue()
+
+
+def batch_request(upload: CheckedUpload) -> dict[str, Any]:
+    """The valid rows as the import service takes them (as the workbook's Submit sends them)."""
+    profile = upload.profile
+    present = [column for _, column in sorted(upload.report.header.positions, key=lambda p: p[0])]
+    rows = upload.valid_rows
+    source: dict[str, Any] = {"workbook": upload.filename, "row_numbers": [r.row for r in rows]}
+    if upload.table.settings.get(VERSION_KEY):
+        source["template_version"] = upload.table.settings[VERSION_KEY][:50]
+    return {
+        "profile_id": profile.id,
+        "records": [{c.header: r.values.get(c.key, "") for c in present} for r in rows],
+        "source": source,
+        "settings": profile_settings(profile, upload.table.settings),
+    }
+
+
+def upload_key(secret: str, profile_id: str, content: bytes) -> str:
+    """The Idempotency-Key of a file's import: the same file in the same format always gets the same
+    key, so a double click or a second upload imports nothing twice. Keyed with the server's secret,
+    so the stored key reveals nothing about the file (passwords included)."""
+    message = profile_id.encode("utf-8") + b"\n" + hashlib.sha256(content).digest()
+    return KEY_PREFIX + hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
