@@ -16,6 +16,11 @@ assets = Blueprint("web", __name__, static_folder="static", static_url_path="/st
 
 SIGNED_IN_FOR = dt.timedelta(hours=12)
 
+# Once, at import: a blueprint takes no new handlers after its first registration, and a process
+# may create several apps (tests, commands).
+for _blueprint in (auth.bp, pages.bp, upload.bp):
+    errors.register(_blueprint)
+
 
 def init_app(app: Flask) -> None:
     app.config.update(
@@ -29,5 +34,4 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     app.register_blueprint(assets)
     for blueprint in (auth.bp, pages.bp, upload.bp):
-        errors.register(blueprint)
         app.register_blueprint(blueprint)
