@@ -12,7 +12,7 @@ from flask import Blueprint, Flask
 from . import auth, errors, pages, security, upload
 
 # Only the CSS: the pages run no script at all.
-assets = Blueprint("web", __name__, static_folder="static", static_url_path="/static")
+assets = Blueprint("web", __name__, static_folder="static", static_url_path="/web-static")
 
 SIGNED_IN_FOR = dt.timedelta(hours=12)
 

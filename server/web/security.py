@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if not (request.endpoint or "").endswith(".static"):
-            # Pages and files hold people's data (and an upload's passwords): no copy on disk.
-            response.headers.setdefault("Cache-Control", "no-store")
+            # Pages and files hold people's data (a checked upload even its passwords): no copy in
+            # any cache. Replaces send_file's "no-cache", which still lets the browser keep a copy.
+            response.headers["Cache-Control"] = "no-store"
         return response
