@@ -51,7 +51,9 @@ def test_security_headers_on_pages_files_errors_and_the_api(app, web, anonymous)
 def test_pages_and_downloads_are_not_kept_by_the_browser_but_the_stylesheet_may_be(web):
     assert web.get("/").headers["Cache-Control"] == "no-store"
     assert web.get("/templates/iplum.xlsm").headers["Cache-Control"] == "no-store"
-    assert "no-store" not in web.get("/web-static/rosterbook.css").headers.get("Cache-Control", "")
+    stylesheet = web.get("/web-static/rosterbook.css")
+    assert stylesheet.status_code == 200 and stylesheet.mimetype == "text/css"
+    assert "no-store" not in stylesheet.headers.get("Cache-Control", "")
 
 
 def test_no_template_holds_a_script_or_an_inline_style():
