@@ -39,8 +39,8 @@ def register(bp: Blueprint) -> None:
     def _http(exc: HTTPException):
         code = exc.code or 500
         message = MESSAGES.get(code, exc.description or exc.name)
-        if code == 404 and exc.description and not exc.description.startswith("The requested URL"):
-            message = exc.description  # a page's own "there is no batch 12" says more
+        if exc.description and exc.description != type(exc).description:
+            message = exc.description  # the page's own words ("there is no batch 12") say more
         return error_page(code, exc.name, message)
 
     @bp.errorhandler(OperationalError)

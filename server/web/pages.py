@@ -1,6 +1,7 @@
 """The dashboard of import batches, one batch's rows, and the files to download."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
@@ -111,8 +112,8 @@ def template(profile_id: str):
 
 
 @bp.app_template_filter("when")
-def when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+def when(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @bp.app_context_processor

@@ -89,7 +89,7 @@ def check_upload(content: bytes, filename: str, profile_id: str | None) -> Check
     except UnknownProfile:
         raise UploadProblem(f"{filename} names the format {table.settings.get(PROFILE_KEY)!r}, which this "
                             "server does not know: choose the format from the list.") from None
-    if not report.rows and not report.file_findings:
+    if not report.rows:
         raise UploadProblem(f"{filename} has no rows under its header: fill in the users and try again.")
     return CheckedUpload(filename, content, profile, table, report)
 

@@ -1,0 +1,225 @@
+"""The upload page: a filled file checked with the same rules as the template, its annotated copy
+downloaded, and only its valid rows imported, once, through the import service."""
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from addin.offline import check_file
+from addin.profiles import all_profiles
+from server.db import session_scope
+from server.models import Batch, BatchRow
+from tests.conftest import EXAMPLES, ROOT
+from tests.web_client import ADMIN, WebClient, admin, create_admin, form_with_button, web  # noqa: F401
+
+PROFILES = list(all_profiles())
+
+
+def upload(client: WebClient, content: bytes, filename: str, profile: str = ""):
+    data = {"csrf_token": client.token("/upload"), "profile": profile, "file": (io.BytesIO(content), filename)}
+    return client.post("/upload", data=data, content_type="multipart/form-data")
+
+
+def upload_example(client: WebClient, profile_id: str):
+    answer = upload(client, (EXAMPLES / f"{profile_id}.xlsx").read_bytes(), f"{profile_id}.xlsx", profile_id)
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def stored(app) -> list[tuple[int, str, int]]:
+    """(batch, status, sheet row) of every stored row."""
+    with session_scope(app) as session:
+        return [tuple(row) for row in session.execute(select(BatchRow.batch_id, BatchRow.status, BatchRow.row_number)
+                                    .order_by(BatchRow.batch_id, BatchRow.position))]
+
+
+def batches(app) -> list[Batch]:
+    with session_scope(app) as session:
+        return list(session.scalars(select(Batch).order_by(Batch.id)))
+
+
+def sheet_values(data: bytes | Path) -> list[tuple]:
+    book = load_workbook(io.BytesIO(data) if isinstance(data, bytes) else data)
+    return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_checking_an_example_shows_its_findings_and_gives_the_annotated_workbook(web, profile_id, tmp_path):
+    expected = check_file(EXAMPLES / f"{profile_id}.xlsx", profile_id, out=tmp_path / "expected.xlsx")
+    valid = sum(1 for r in expected.report.rows if r.ok)
+    page = upload_example(web, profile_id).text
+    assert f"checked as {expected.profile.title}" in page
+    assert f"Import the {valid} valid rows" in page
+    for result in expected.report.rows:
+        for finding in result.findings:
+            assert finding.message.replace("'", "&#39;") in page
+    download = web.press(page, "Download the checked workbook")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == f"attachment; filename={profile_id}.checked.xlsx"
+    # the very copy `rosterbook validate` writes: same values, Status and Errors columns included
+    assert sheet_values(download.data) == sheet_values(expected.annotated)
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_import_stores_only_the_valid_rows(app, web, profile_id):
+    expected = check_file(EXAMPLES / f"{profile_id}.xlsx", profile_id, annotate=False)
+    valid_rows = [r.row for r in expected.report.rows if r.ok]
+    invalid_rows = [r.row for r in expected.report.rows if not r.ok]
+    assert valid_rows and invalid_rows  # the example mixes both
+    page = upload_example(web, profile_id).text
+    answer = web.press(page, "Import")
+    assert answer.status_code == 302
+    [batch] = batches(app)
+    assert answer.headers["Location"] == f"/batches/{batch.id}"
+    assert (batch.accepted, batch.rejected, batch.duplicates) == (len(valid_rows), 0, 0)
+    assert (batch.profile, batch.submitted_by, batch.source["workbook"]) == (profile_id, ADMIN, f"{profile_id}.xlsx")
+    assert stored(app) == [(batch.id, "accepted", row) for row in valid_rows]
+    shown = web.get(answer.headers["Location"]).text
+    assert f"{len(valid_rows)} imported, 0 duplicates" in shown
+
+
+def test_a_second_click_or_a_second_upload_imports_nothing_twice(app, web):
+    page = upload_example(web, "iplum").text
+    first = web.press(page, "Import")
+    second = web.press(page, "Import")
+    again = web.press(upload_example(web, "iplum").text, "Import")
+    assert first.headers["Location"] == second.headers["Location"] == again.headers["Location"]
+    assert len(batches(app)) == 1
+    assert "was already imported as batch 1 by alice; nothing was imported again" in web.get("/batches/1").text
+
+
+def test_a_double_click_at_the_same_moment_imports_once(app, web):
+    page = upload_example(web, "commpeak").text
+    clients = [web, WebClient(app)]
+    clients[1].client.set_cookie("session", web.client.get_cookie("session").value)  # the same browser
+    start = threading.Barrier(2)
+    answers = [None, None]
+
+    def click(i):
+        start.wait()
+        answers[i] = clients[i].press(page, "Import")
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [a.status_code for a in answers] == [302, 302]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    [batch] = batches(app)
+    assert len(stored(app)) == batch.accepted
+
+
+def test_the_same_file_from_another_admin_points_to_the_first_import(app, web):
+    web.press(upload_example(web, "pbx").text, "Import")
+    create_admin(app, "bob", "another long password")
+    bob = WebClient(app)
+    bob.sign_in("bob", "another long password")
+    answer = bob.press(upload_example(bob, "pbx").text, "Import")
+    assert answer.headers["Location"] == "/batches/1"
+    assert "already imported as batch 1 by alice" in bob.get("/batches/1").text
+    assert len(batches(app)) == 1
+
+
+def test_rows_imported_earlier_are_reported_as_duplicates(app, web):
+    header = "Username,Password,Plan name,Firstname,Middlename,Lastname,Admin?,Email,Phone,Description,Enabled?\r\n"
+    web.press(upload(web, (header + "ann,pw-one\r\n").encode(), "first.csv", "controlpanel").text, "Import")
+    answer = web.press(upload(web, (header + "ann,pw-two\r\nbob,pw-three\r\n").encode(), "second.csv",
+                              "controlpanel").text, "Import")
+    text = web.get(answer.headers["Location"]).text
+    assert "1 imported, 1 duplicate (imported before, not again)" in text
+    assert "was already imported (batch 1, row 2)" in text
+
+
+def test_a_headerless_csv_with_passwords_imports_without_keeping_them(app, web):
+    content = "ann,Secret-Pass-1,basic\r\nbob,Secret-Pass-2,,Bob,,Builder,1\r\nbad user,Secret-Pass-3\r\n".encode()
+    page = upload(web, content, "users.csv", "controlpanel").text
+    assert "Import the 2 valid rows" in page
+    answer = web.press(page, "Import")
+    assert answer.status_code == 302
+    assert [row for _, _, row in stored(app)] == [1, 2]
+    with session_scope(app) as session:
+        values = list(session.scalars(select(BatchRow.values)))
+    assert values[1]["admin"] == "TRUE" and "password" not in values[0] and "password" not in values[1]
+    database = Path(app.config["DATABASE_URL"].removeprefix("sqlite:///"))
+    for path in database.parent.glob(database.name + "*"):  # the file, its WAL and shared memory
+        assert b"Secret-Pass" not in path.read_bytes(), path.name
+    export = web.get(answer.headers["Location"] + "/export").data.decode()
+    assert export.splitlines() == ["ann,,basic", "bob,,,Bob,,Builder,TRUE"]
+
+
+def test_a_filled_template_says_its_own_format(web, tmp_path):
+    book = load_workbook(ROOT / "workbooks" / "iplum.xlsm", keep_vba=True)
+    sheet = book.worksheets[0]
+    header = next(r for r in range(1, 20) if sheet.cell(r, 1).value)
+    for offset, (login, phone, email, name) in enumerate([("phone", "+14081231234", "a@example.com", "Ann"),
+                                                          ("email", None, "not-an-email", "Bob")], start=1):
+        for column, value in enumerate((login, phone, email, name), start=1):
+            sheet.cell(header + offset, column, value)
+    out = io.BytesIO()
+    book.save(out)
+    page = upload(web, out.getvalue(), "team.xlsm", profile="").text  # format: as the template says
+    assert "checked as iPlum" in page and "Import the 1 valid row<" in page
+
+
+@pytest.mark.parametrize("filename, content, profile, message", [
+    ("users.csv", b"", "iplum", "users.csv is empty"),
+    ("users.docx", b"PK\x03\x04", "iplum", "choose an Excel workbook (.xlsx or .xlsm) or a CSV file"),
+    ("users.xlsx", b"this is no workbook", "iplum", "not a readable Excel workbook"),
+    ("users.csv", b"Email,Name\r\na@example.com,Ann\r\n", "", "not a rosterbook template"),
+    ("users.csv", b"iPlum ID (phone/email),Phone #,Email,Name\r\n", "iplum", "has no rows under its header"),
+    ("users.csv", b"a,b\r\n", "nonsense", "There is no format 'nonsense'"),
+    ("users.csv", "ß".encode("utf-16-le"), "iplum", "not a text file"),
+])
+def test_a_file_that_cannot_be_checked_gets_a_message_and_nothing_is_stored(app, web, filename, content, profile, message):
+    answer = upload(web, content, filename, profile)
+    assert answer.status_code == 400
+    assert message in answer.text.replace("&#39;", "'")
+    assert 'enctype="multipart/form-data"' in answer.text  # the form again, to choose another file
+    assert batches(app) == []
+
+
+def test_no_file_chosen(web):
+    answer = web.post("/upload", data={"csrf_token": web.token("/upload"), "profile": "iplum"})
+    assert answer.status_code == 400 and "Choose a file first" in answer.text
+
+
+def test_a_file_over_the_limit_is_refused_with_the_limit(app, web):
+    app.config["MAX_CONTENT_LENGTH"] = 200 * 1024
+    big = b"Email,Name\r\n" + b"a@example.com,Ann\r\n" * 6000  # about 110 KB: over what the page takes
+    answer = upload(web, big, "big.csv", "iplum")
+    assert answer.status_code == 413 and "is larger than 0.1 MB" in answer.text
+    huge = upload(web, big * 2, "huge.csv", "iplum")  # over the whole request limit
+    assert huge.status_code == 413 and "larger than the server accepts" in huge.text
+
+
+def test_a_damaged_form_is_refused(app, web):
+    page = upload_example(web, "iplum").text
+    form, target = form_with_button(page, "Import")
+    answer = web.post(target, data={**form.fields, "content": "not base64!"})
+    assert answer.status_code == 400 and "arrived damaged" in answer.text
+    assert batches(app) == []
+
+
+def test_problems_with_the_whole_file_block_the_import(app, web):
+    page = upload(web, b"Phone #,Name\r\n+14081231234,Ann\r\n", "users.csv", "iplum").text
+    assert "Problems with the whole file" in page and "Required column" in page
+    assert "Import is not possible" in page
+    form, _ = form_with_button(page, "Download")
+    answer = web.post("/upload/import", data=form.fields)
+    assert answer.status_code == 422 and "Nothing was imported" in answer.text
+    assert batches(app) == []
+
+
+def test_a_file_without_a_valid_row_offers_no_import(app, web):
+    page = upload(web, b"iPlum ID (phone/email),Phone #,Email,Name\r\nsms,,a@example.com,Ann\r\n", "users.csv", "iplum").text
+    assert "No row is free of errors yet" in page
+    form, _ = form_with_button(page, "Download")
+    answer = web.post("/upload/import", data=form.fields)
+    assert answer.status_code == 422 and "no row is free of errors" in answer.text
+    assert batches(app) == []
