@@ -15,6 +15,7 @@ from .sheet_layout import ANNOTATION_HEADERS, MARK_FOR_LEVEL, NO_MARK, column_le
 
 _RESERVED = frozenset(header_token(h) for h in ANNOTATION_HEADERS)
 _NO_COLUMNS: frozenset[str] = frozenset()
+_KNOWN_PER_COLUMN = 1000  # clean texts remembered per column and file; unique columns never repeat
 _LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.FIXED: 2}
 
 
@@ -207,17 +208,26 @@ def _printable(text: str) -> str:
 
 
 def validate_row(profile: Profile, positions: Sequence[tuple[int, Column]], required: frozenset[str],
-                 cells: Sequence[Any], row: int, settings: ProfileSettings, ctx: Context) -> RowResult:
+                 cells: Sequence[Any], row: int, settings: ProfileSettings, ctx: Context,
+                 known: dict[str, dict[str, str]] | None = None) -> RowResult:
+    """One data row. known holds, per column key, texts already found clean in this file with their
+    normalized value: a file repeats a few values in most columns (y/n, IDs, countries), and
+    check_cell gives a clean text the same result on every row."""
     values: dict[str, str] = {}
     findings: list[Finding] = []
     width = len(cells)
     for index, column in positions:
         key = column.key
         raw = cells[index] if index < width else None
-        value, cell_findings = check_cell(column, raw, key in required, ctx, row)
+        memo = known.get(key) if known is not None and type(raw) is str else None
+        value = memo.get(raw) if memo is not None else None
+        if value is None:
+            value, cell_findings = check_cell(column, raw, key in required, ctx, row)
+            if cell_findings:
+                findings.extend(cell_findings)
+            elif memo is not None and len(memo) < _KNOWN_PER_COLUMN:
+                memo[raw] = value
         values[key] = value
-        if cell_findings:
-            findings.extend(cell_findings)
         if value and column.ignored_unless and not getattr(settings, column.ignored_unless):
             findings.append(Finding(Level.WARNING, f"{column.header}: {column.ignored_note}",
                                     column.header, row, column.shown(raw)))
@@ -258,12 +268,13 @@ def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int 
 
     ctx = Context(default_region=settings_obj.default_region)
     required = frozenset(c.key for _, c in header.positions if c.is_required(settings_obj))
+    known: dict[str, dict[str, str]] = {c.key: {} for _, c in header.positions}
     results: list[RowResult] = []
     for i in range(data_from, len(rows)):
         cells = rows[i]
         if all(is_blank(c) for c in cells):
             continue
-        result = validate_row(profile, header.positions, required, cells, number(i), settings_obj, ctx)
+        result = validate_row(profile, header.positions, required, cells, number(i), settings_obj, ctx, known)
         if not header.has_header_row and len(cells) > len(profile.columns):
             _too_many_values(profile, cells, result)
         results.append(result)
