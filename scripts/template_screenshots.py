@@ -38,7 +38,7 @@ def main(profile_id: str = "iplum") -> None:
             users = lw.sheet(doc, DATA_SHEET)
             for col, column in enumerate(profile.columns):
                 if column.example:
-                    lw.type_into(office, doc, users, col, FIRST_DATA_ROW, column.example)
+                    lw.type_into(users, col, FIRST_DATA_ROW, column.example)
             lw.make_buttons_printable(users)
             pdfs = {"": lw.export_sheet_pdf(doc, users, work / "users.pdf"),
                     "-instructions": lw.export_sheet_pdf(doc, lw.sheet(doc, INSTRUCTIONS_SHEET),

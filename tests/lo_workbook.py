@@ -2,15 +2,14 @@
 
 What a template's tests ask LibreOffice: the buttons and the macros they run, cell number formats,
 dropdown lists, notes, conditional formats, sheet contents; and acting as an admin: typing into a
-cell (the way a keyboard does, so the cell's format decides what the text becomes), saving as .xlsm.
+cell (the way a keyboard does, so the cell's format decides what the text becomes), saving as .xlsm,
+printing a sheet to PDF.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
 from typing import Any
-
-from tests.libreoffice import LibreOffice
 
 XLSM_FILTER = "Calc MS Excel 2007 VBA XML"
 PDF_FILTER = "calc_pdf_Export"
@@ -90,16 +89,13 @@ def cell(worksheet: Any, col: int, row: int) -> tuple[str, str]:
     return target.Type.value, target.String
 
 
-def type_into(office: LibreOffice, doc: Any, worksheet: Any, col: int, row: int, text: str) -> None:
-    """Type text into a cell as a keyboard would: LibreOffice reads it through the cell's number
-    format (setString would store text whatever the format, setFormula ignores a Text format)."""
-    controller = doc.CurrentController
-    controller.setActiveSheet(worksheet)
-    controller.select(worksheet.getCellByPosition(col, row))
-    helper = office.context.ServiceManager.createInstanceWithContext(
-        "com.sun.star.frame.DispatchHelper", office.context)
-    helper.executeDispatch(controller.Frame, ".uno:EnterString", "", 0,
-                           (_property("StringName", text),))
+def type_into(worksheet: Any, col: int, row: int, text: str) -> None:
+    """Enter text into a cell the way the keyboard does: read through the cell's number format, so
+    '0042' in a General cell becomes the number 42 and stays text in a Text cell. (setString stores
+    text whatever the format; setFormula parses as English formula input and ignores a Text format.
+    The .uno:EnterString dispatch would do the same as FormulaLocal but aborts soffice a moment
+    later in libreoffice-calc-nogui, which lacks the input bar's posbox.ui.)"""
+    worksheet.getCellByPosition(col, row).setPropertyValue("FormulaLocal", text)
 
 
 def save_as(doc: Any, path: str | os.PathLike, filter_name: str = XLSM_FILTER) -> Path:
