@@ -6,6 +6,7 @@ PostgreSQL is reached through psycopg 3.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,9 +48,27 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def write_options(session: Session) -> None:
-    """Call first in a transaction that will write: on SQLite it takes the write lock up front."""
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+_sqlite_writers: dict[str, threading.Lock] = {}
+
+
+@contextmanager
+def writing(session: Session) -> Iterator[None]:
+    """Around a transaction that will write. On SQLite it takes the write lock up front (BEGIN
+    IMMEDIATE) after queueing on a lock in this process: threads then take turns in order,
+    instead of polling SQLite's busy handler, whose back-off sleeps make long latency tails.
+    The transaction must end (commit or rollback) inside the block."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield
+        return
+    lock = _sqlite_writers.setdefault(str(bind.url), threading.Lock())
+    with lock:
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        try:
+            yield
+        finally:
+            if session.in_transaction():
+                session.rollback()
 
 
 def init_app(app: Flask) -> None:

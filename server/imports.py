@@ -31,7 +31,7 @@ from addin.fields import quote
 from addin.findings import Level
 from addin.profiles import get_profile
 
-from .db import write_options
+from .db import writing
 from .models import Batch, BatchRow, utcnow
 from .schemas import BatchResult, RowError, RowOutcome
 
@@ -142,6 +142,7 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
                            [(f.column, f.message) for f in file_errors])
     by_row = {result.row: result for result in report.rows}
     batch = _Batch(profile)
+    secret = {c.key for c in profile.columns if c.secret}
     first_seen: dict[tuple[str, str], Judged] = {}
     for position, number in enumerate(numbers):
         result = by_row.get(number)
@@ -149,7 +150,7 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
             batch.rows.append(Judged(position, number, REJECTED, {},
                                      [{"column": None, "message": "This row is empty: there is nothing to import"}]))
             continue
-        values = {key: value for key, value in result.values.items() if value and not profile.by_key[key].secret}
+        values = {key: value for key, value in result.values.items() if value and key not in secret}
         errors = [{"column": f.column, "message": f.message} for f in result.findings if f.level is Level.ERROR]
         judged = Judged(position, number, REJECTED if errors else ACCEPTED, values, errors)
         batch.rows.append(judged)
@@ -176,7 +177,20 @@ def _insert(session: Session):
 
 def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None, digest: str,
            submitted_by: str, source: Mapping[str, Any]) -> BatchResult:
-    write_options(session)
+    with writing(session):
+        result = _store_in_transaction(session, profile, batch, idempotency_key=idempotency_key, digest=digest,
+                                       submitted_by=submitted_by, source=source)
+    if result is None:  # another request with this key committed first: answer as it did
+        replay = _replay(session, idempotency_key, digest)
+        session.rollback()
+        if replay is None:
+            raise RuntimeError("idempotency key vanished")  # would need a deleted batch: not possible
+        return replay
+    return result
+
+
+def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
+                          digest: str, submitted_by: str, source: Mapping[str, Any]) -> BatchResult | None:
     dialect_insert = _insert(session)
     stored_source = {k: v for k, v in source.items() if k != "row_numbers"}
     statement = dialect_insert(Batch).values(
@@ -185,27 +199,28 @@ def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key
     if idempotency_key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
     batch_id = session.execute(statement.returning(Batch.id)).scalar()
-    if batch_id is None:  # another request with this key committed first: answer as it did
+    if batch_id is None:
         session.rollback()
-        replay = _replay(session, idempotency_key, digest)
-        session.rollback()
-        if replay is None:
-            raise RuntimeError("idempotency key vanished")  # would need a deleted batch: not possible
-        return replay
+        return None
 
     rows = batch.rows
+    table = BatchRow.__table__
+    connection = session.connection()
     candidates = sorted((r for r in rows if r.status == ACCEPTED),
                         key=lambda r: (r.login_key is None, r.login_key or ""))
-    for chunk in _chunks(candidates):
-        statement = dialect_insert(BatchRow).values([_row_params(batch_id, profile, r, keyed=True) for r in chunk])
-        statement = statement.on_conflict_do_nothing(index_elements=["profile", "login_key"])
-        inserted = dict(session.execute(statement.returning(BatchRow.position, BatchRow.id)).all())
-        for r in chunk:
+    if candidates:
+        # One executemany, in login-key order so concurrent batches lock keys in one order. The
+        # database skips rows whose login key is already stored; the ids of those it kept are
+        # read back after (cheaper than RETURNING, which makes every chunk a new statement).
+        statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["profile", "login_key"])
+        connection.execute(statement, [_row_params(batch_id, profile, r, keyed=True) for r in candidates])
+        inserted = dict(connection.execute(select(table.c.position, table.c.id).where(table.c.batch_id == batch_id)).all())
+        for r in candidates:
             r.id = inserted.get(r.position)
     _settle_duplicates(session, profile, rows)
     others = [r for r in rows if r.status != ACCEPTED]
-    for chunk in _chunks(others):
-        session.execute(insert(BatchRow), [_row_params(batch_id, profile, r, keyed=False) for r in chunk])
+    if others:
+        connection.execute(insert(table), [_row_params(batch_id, profile, r, keyed=False) for r in others])
     counts = {status: sum(1 for r in rows if r.status == status) for status in (ACCEPTED, REJECTED, DUPLICATE)}
     session.execute(update(Batch).where(Batch.id == batch_id).values(
         accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE]))
@@ -214,11 +229,6 @@ def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key
                        duplicates=counts[DUPLICATE],
                        rows=[outcome(r.row, r.status, r.id if r.status == ACCEPTED else r.duplicate_of, r.errors)
                              for r in rows])
-
-
-def _chunks(rows: list[Judged]):
-    for start in range(0, len(rows), INSERT_CHUNK):
-        yield rows[start:start + INSERT_CHUNK]
 
 
 def _row_params(batch_id: int, profile: Profile, row: Judged, *, keyed: bool) -> dict[str, Any]:
@@ -263,7 +273,9 @@ def _mark_duplicate(profile: Profile, row: Judged, stored_id: int, where: str) -
 # --------------------------------------------------------------------------- answers
 
 def outcome(row: int, status: str, row_id: int | None, errors: list[dict[str, Any]]) -> RowOutcome:
-    return RowOutcome(row=row, status=status, id=row_id, errors=[RowError(**e) for e in errors])
+    # model_construct: the fields come from our own code or our own stored rows, already valid
+    return RowOutcome.model_construct(row=row, status=status, id=row_id,
+                                      errors=[RowError.model_construct(**e) for e in errors])
 
 
 def stored_outcomes(session: Session, batch_id: int) -> list[RowOutcome]:

@@ -1,0 +1,186 @@
+"""The import server under load: printed figures, nothing asserted.
+
+Run by hand from the repository root (PostgreSQL from Debian's package is started on a private
+data dir, with fsync on):
+
+    .venv/bin/python bench/server.py [--profile ipass] [--repeat 3] [--clients 16] [--batches 20]
+
+1. One batch of 10,000 rows POSTed to `rosterbook serve` over loopback: the request's wall
+   time, against the floor measured in the same run on the same database: the same rows
+   validated by the profile (validate_records) plus one executemany of the accepted rows.
+2. 16 concurrent submitters of 100-row batches, a fixed count each: throughput, p50 and p99
+   latency.
+Both on SQLite (the default store) and on PostgreSQL. Rows come from bench/rows.py (realistic,
+about 10% with a problem); every measurement starts from an empty database.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from addin.engine import validate_records  # noqa: E402
+from addin.profiles import get_profile  # noqa: E402
+from bench.rows import generate, header_row  # noqa: E402
+from server import create_app, db  # noqa: E402
+from server.auth import create_token  # noqa: E402
+from tests.load_clients import new_sent, run_clients  # noqa: E402
+from tests.local_postgres import LocalPostgres  # noqa: E402
+from tests.serve_process import ServeProcess  # noqa: E402
+
+FLOOR_TABLE = "bench_floor"
+
+
+def records(profile_id: str, count: int, seed: int = 1) -> list[dict]:
+    profile = get_profile(profile_id)
+    headers = header_row(profile)
+    return [{h: as_json(v) for h, v in zip(headers, row) if v is not None} for row in generate(profile, count, seed=seed)]
+
+
+def as_json(value):
+    """Cells as the workbook's Submit sends them: dates as ISO text (as xlwings' client does).
+
+    The API refuses a whole request holding a NUL character (it cannot be stored), so the
+    generator's stray NUL becomes another control character: that row is rejected on its own.
+    """
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value.replace("\x00", "\x07") if isinstance(value, str) else value
+
+
+class Store:
+    """A fresh database per measurement, and a served process on it."""
+
+    def __init__(self, kind: str, workdir: Path, postgres: LocalPostgres | None):
+        self.kind, self.workdir, self.postgres = kind, workdir, postgres
+        self.count = 0
+
+    def fresh(self) -> tuple[str, Path]:
+        self.count += 1
+        instance = self.workdir / f"{self.kind}-{self.count}"
+        instance.mkdir(parents=True)
+        url = (f"sqlite:///{instance / 'rosterbook.sqlite3'}" if self.kind == "sqlite"
+               else self.postgres.create_database("bench"))
+        return url, instance
+
+    def serve(self) -> tuple[ServeProcess, str]:
+        url, instance = self.fresh()
+        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance)})
+        db.upgrade(app)
+        with db.session_scope(app) as session:
+            token = create_token(session, "bench")
+        db.engine_for(app).dispose()
+        return ServeProcess(url, instance, threads=8).start(), token
+
+
+def floor_seconds(profile_id: str, rows: list[dict], url: str) -> float:
+    """validate_records + one executemany of the accepted rows into the same database."""
+    profile = get_profile(profile_id)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {FLOOR_TABLE}"))
+        connection.execute(text(f"CREATE TABLE {FLOOR_TABLE} (position INTEGER, login_key TEXT, row_values TEXT)"))
+    started = time.perf_counter()
+    report = validate_records(profile, rows)
+    params = []
+    for position, result in enumerate(report.rows):
+        if result.ok:
+            login = profile.login_key(result.values)
+            params.append({"p": position, "k": login[1] if login else None, "v": json.dumps(result.values)})
+    with engine.begin() as connection:
+        connection.execute(text(f"INSERT INTO {FLOOR_TABLE} VALUES (:p, :k, :v)"), params)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return seconds
+
+
+def warm_up(url: str, token: str, profile_id: str) -> None:
+    """One small batch first: the first request loads phone and country data, as the floor's first run did."""
+    answer = requests.post(url + "/api/v1/imports", json={"profile": profile_id, "rows": records(profile_id, 50, seed=9)},
+                           headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}, timeout=60)
+    assert answer.status_code == 201, answer.text[:500]
+
+
+def one_big_batch(store: Store, profile_id: str, size: int, repeat: int) -> None:
+    rows = records(profile_id, size)
+    body = {"profile": profile_id, "rows": rows}
+    floor_seconds(profile_id, rows[:50], store.fresh()[0])  # the floor's warm-up
+    server_times, floor_times = [], []
+    for _ in range(repeat):
+        served, token = store.serve()
+        try:
+            warm_up(served.url, token, profile_id)
+            started = time.perf_counter()
+            answer = requests.post(served.url + "/api/v1/imports", json=body, timeout=600,
+                                   headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())})
+            server_times.append(time.perf_counter() - started)
+            assert answer.status_code == 201, answer.text[:500]
+            result = answer.json()
+        finally:
+            served.stop()
+        floor_times.append(floor_seconds(profile_id, rows, served.database_url))
+    server, floor = statistics.median(server_times), statistics.median(floor_times)
+    print(f"  one batch of {size:,} rows ({result['accepted']:,} accepted, {result['rejected']} rejected, "
+          f"{result['duplicates']} duplicates): server {server:.3f} s, floor {floor:.3f} s, "
+          f"ratio {server / floor:.2f} (median of {repeat}; target <= 1.5)")
+
+
+def concurrent_submitters(store: Store, profile_id: str, clients: int, batches: int, size: int) -> None:
+    rows = records(profile_id, clients * batches * size, seed=2)
+    served, token = store.serve()
+    try:
+        warm_up(served.url, token, profile_id)
+        jobs = [[(served.url, new_sent(profile_id, rows[(c * batches + b) * size:(c * batches + b + 1) * size]))
+                 for b in range(batches)] for c in range(clients)]
+        started = time.perf_counter()
+        done = run_clients(jobs, token)
+        wall = time.perf_counter() - started
+    finally:
+        served.stop()
+    failed = [s for s in done if s.status != 201]
+    latencies = sorted(s.seconds * 1000 for s in done)
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, round(0.99 * len(latencies)) - 1)]
+    print(f"  {clients} clients x {batches} batches of {size} rows: {len(done) / wall:.1f} batches/s, "
+          f"{len(done) * size / wall:,.0f} rows/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
+          f"max {latencies[-1]:.0f} ms, failed {len(failed)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="ipass")
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--batches", type=int, default=20, help="batches per client")
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--stores", nargs="+", default=["sqlite", "postgresql"])
+    args = parser.parse_args(argv)
+    postgres = LocalPostgres(durable=True).start() if "postgresql" in args.stores else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="rosterbook-bench-") as workdir:
+            for kind in args.stores:
+                store = Store(kind, Path(workdir), postgres)
+                print(f"{kind} ({args.profile}):", flush=True)
+                one_big_batch(store, args.profile, args.rows, args.repeat)
+                concurrent_submitters(store, args.profile, args.clients, args.batches, args.batch_size)
+    finally:
+        if postgres:
+            postgres.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
