@@ -3,7 +3,8 @@
     .venv/bin/python scripts/template_screenshots.py [PROFILE]     (default iplum; needs LibreOffice)
 
 The Users sheet shows the profile's example row typed in the way an admin types it, so the
-Text columns keep their '+' and leading zeros.
+Text columns keep their '+' and leading zeros. With Debian's fonts-crosextra-carlito installed
+(metric-compatible with Excel's Calibri), LibreOffice lays the buttons out as Excel does.
 """
 from __future__ import annotations
 
