@@ -223,3 +223,20 @@ def test_a_file_without_a_valid_row_offers_no_import(app, web):
     answer = web.post("/upload/import", data=form.fields)
     assert answer.status_code == 422 and "no row is free of errors" in answer.text
     assert batches(app) == []
+
+
+def test_upload_import_and_pages_on_each_store(store_app):
+    """The same journey on SQLite and on a real PostgreSQL: upload, import, batch page, dashboard, export."""
+    create_admin(store_app)
+    client = WebClient(store_app)
+    client.sign_in()
+    expected = check_file(EXAMPLES / "pbx.xlsx", "pbx", annotate=False)
+    valid = [r.row for r in expected.report.rows if r.ok]
+    answer = client.press(upload_example(client, "pbx").text, "Import")
+    assert answer.status_code == 302
+    batch_page = client.get(answer.headers["Location"]).text
+    assert f"{len(valid)} imported" in batch_page and "UTC" in batch_page
+    assert [row for _, status, row in stored(store_app) if status == "accepted"] == valid
+    assert "pbx.xlsx" in client.get("/").text
+    export = client.get(answer.headers["Location"] + "/export")
+    assert export.status_code == 200 and len(export.data.decode().splitlines()) == len(valid) + 1

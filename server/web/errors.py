@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -46,6 +46,7 @@ def register(bp: Blueprint) -> None:
     @bp.errorhandler(OperationalError)
     def _busy(exc: OperationalError):
         log.error("database unavailable or busy: %s", type(exc.orig).__name__)
+        g.setdefault("admin", None)  # the page's header must not ask the database who is signed in
         return error_page(503, "Database busy", BUSY_MESSAGE, {"Retry-After": "2"})
 
     @bp.errorhandler(Exception)
