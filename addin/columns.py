@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -22,7 +22,13 @@ _FALSY = ("false", "0", "no", "n")
 
 def header_token(text: str) -> str:
     """How headers compare: case-insensitive, surrounding and repeated spaces ignored."""
-    return " ".join(str(text).split()).casefold()
+    return _token(text if type(text) is str else str(text))
+
+
+@lru_cache(maxsize=4096)
+def _token(text: str) -> str:
+    # cached: the import API maps every row's keys, the same few headers thousands of times
+    return " ".join(text.split()).casefold()
 
 
 class Column(BaseModel):

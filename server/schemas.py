@@ -20,7 +20,7 @@ Status = Literal["accepted", "rejected", "duplicate"]
 # What Excel hands over for one cell. Dates come as ISO text.
 CellValue = str | int | Annotated[float, Field(allow_inf_nan=False)] | bool | None
 SettingValue = str | int | float | bool | None | list[str]
-_CELL_TYPES = (str, bool, int, float, type(None))
+_CELL_TYPES = frozenset({str, bool, int, float, type(None)})
 
 
 def _rows(value: Any, handler, info: ValidationInfo):
@@ -31,17 +31,28 @@ def _rows(value: Any, handler, info: ValidationInfo):
         raise ValueError('rows must be a list of objects, one per row: [{"<column header>": <cell value>, ...}]')
     if not value:
         raise ValueError("rows is empty: send at least one row")
+    text_is_clean = (info.context or {}).get("text_is_clean", False)
     for index, row in enumerate(value, start=1):
-        for header, cell in row.items():
-            if not isinstance(header, str):
-                raise ValueError(f"row {index}: column headers must be text")
-            _clean_text(header, f"row {index}: a column header")
-            if type(cell) is str:
-                _clean_text(cell, f"row {index}, column {header!r}")
-            elif not isinstance(cell, _CELL_TYPES) or (type(cell) is float and not math.isfinite(cell)):
-                raise ValueError(f"row {index}, column {header!r}: a cell holds text, a number, true/false or "
-                                 f"null, not {_kind(cell)}")
+        types = set(map(type, row.values()))
+        if not _CELL_TYPES.issuperset(types) or not all(type(header) is str for header in row):
+            _explain_types(index, row)
+        if float in types and not all(math.isfinite(v) for v in row.values() if type(v) is float):
+            _explain_types(index, row)
+        if not text_is_clean:
+            for header, cell in row.items():
+                _clean_text(header, f"row {index}: a column header")
+                if type(cell) is str:
+                    _clean_text(cell, f"row {index}, column {header!r}")
     return value
+
+
+def _explain_types(index: int, row: dict) -> None:
+    for header, cell in row.items():
+        if type(header) is not str:
+            raise ValueError(f"row {index}: column headers must be text")
+        if type(cell) not in _CELL_TYPES or (type(cell) is float and not math.isfinite(cell)):
+            raise ValueError(f"row {index}, column {header!r}: a cell holds text, a number, true/false or "
+                             f"null, not {_kind(cell)}")
 
 
 def _kind(value: Any) -> str:
@@ -52,6 +63,15 @@ def _kind(value: Any) -> str:
     if isinstance(value, float):
         return "an infinite number"
     return type(value).__name__
+
+
+def may_hold_unstorable_text(json_text: str) -> bool:
+    """Whether parsed JSON text can hold NUL or a lone surrogate: only through a \\u escape
+    (raw NUL is invalid JSON, and valid UTF-8 has no surrogates)."""
+    return _RISKY_ESCAPE.search(json_text) is not None
+
+
+_RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _clean_text(text: str, where: str) -> None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from ..errors import ApiError, validation_details
-from ..schemas import ErrorBody
+from ..schemas import ErrorBody, may_hold_unstorable_text
 
 REF = "#/components/schemas/{model}"
 JSON_TYPE = "application/json"
@@ -86,7 +86,7 @@ def json_body(model: type[BaseModel], context: dict[str, Any] | None = None) -> 
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_body", "The body must be a JSON object like "
                        '{"profile": "ipass", "rows": [{"fname": "Ann", ...}]}.')
-    return _validated(model, data, context)
+    return _validated(model, data, {**(context or {}), "text_is_clean": not may_hold_unstorable_text(text)})
 
 
 def _reject_constant(name: str) -> Any:
