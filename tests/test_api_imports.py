@@ -165,3 +165,12 @@ def test_every_route_but_openapi_needs_a_valid_token(served, header):
         assert answer.headers["WWW-Authenticate"] == "Bearer"
         assert "rosterbook token create" in answer.json()["message"]
     assert requests.get(served.url + "/api/v1/openapi.json", timeout=30).status_code == 200
+
+
+def test_international_text_and_escaped_emoji_are_kept(served, fresh):
+    row = example_row("iplum", fresh) | {"Name": "Zoë Müller 😀 王"}  # json= escapes the emoji as a surrogate pair
+    created = post(served, {"profile": "iplum", "rows": [row]}).json()
+    assert created["accepted"] == 1
+    export = requests.get(f"{served.url}/api/v1/imports/{created['batch_id']}/export", headers=served.headers(),
+                          timeout=30)
+    assert "Zoë Müller 😀 王" in export.content.decode("utf-8")
