@@ -174,3 +174,15 @@ def test_international_text_and_escaped_emoji_are_kept(served, fresh):
     export = requests.get(f"{served.url}/api/v1/imports/{created['batch_id']}/export", headers=served.headers(),
                           timeout=30)
     assert "Zoë Müller 😀 王" in export.content.decode("utf-8")
+
+
+def test_passwords_never_reach_answers_or_the_server_log(served, fresh):
+    rows = example_rows("controlpanel", 2, fresh)
+    rows[0]["Password"] = "Log-Canary-Secret-1"
+    rows[1] |= {"Password": "Log-Canary-Secret-2", "Username": "not valid!"}  # rejected: its errors are shown
+    rows.append({"Username": "x" * 20, "Password": "Log-Canary-Secret-3\t"})  # a control character in the password
+    answer = post(served, {"profile": "controlpanel", "rows": rows})
+    assert [r["status"] for r in answer.json()["rows"]] == ["accepted", "rejected", "rejected"]
+    detail = get(served, f"/imports/{answer.json()['batch_id']}")
+    for text in (answer.text, detail.text, served.process.log()):
+        assert "Log-Canary-Secret" not in text
