@@ -64,7 +64,10 @@ def test_the_dashboard_filters_by_format_and_pages(app, web, monkeypatch):
     assert "page 2 of 2" in second and "Newer batches" in second and "Older batches" not in second
     assert listed_batches(text_of(web.get("/"))) == ["4", "3"]
     assert listed_batches(text_of(web.get("/?page=2"))) == ["2", "1"]
-    assert web.get("/?page=abc&profile=nonsense").status_code == 200  # odd parameters: the first page
+    for odd in ["abc", "0", "-1", "²", "9" * 5000]:  # odd parameters: the first page, never an error
+        answer = web.get(f"/?page={odd}&profile=nonsense")
+        assert answer.status_code == 200 and listed_batches(text_of(answer)) == ["4", "3"]
+        assert web.get(f"/batches/1?page={odd}&status=nonsense").status_code == 200
 
 
 def test_an_empty_dashboard_says_what_to_do(web):
@@ -139,3 +142,9 @@ def test_a_template_not_built_says_how_to_build_it(app, web, tmp_path):
     answer = web.get("/templates/iplum.xlsm")
     assert answer.status_code == 404 and "rosterbook build" in answer.text
     assert web.get("/templates/..%2Fpyproject.xlsm").status_code == 404
+
+
+def test_a_page_past_the_last_says_so(app, web):
+    submit(app, "iplum", example_rows("iplum", 1))
+    text = text_of(web.get("/?page=7"))
+    assert "Page 7 is past the last page of batches (page 1): go to the newest batches" in text

@@ -31,7 +31,9 @@ def workbooks_dir() -> Path:
 
 def page_number(name: str = "page") -> int:
     value = request.args.get(name, "1")
-    return int(value) if value.isdigit() and 0 < int(value) <= 1_000_000 else 1
+    if not (value.isascii() and value.isdigit() and len(value) <= 7):  # "²" is a digit to isdigit, not to int
+        return 1
+    return max(1, int(value))
 
 
 def templates() -> list[dict]:
