@@ -79,3 +79,17 @@ def test_serve_migrates_a_fresh_store_and_listens_on_loopback(serve, tmp_path):
     answer = requests.get(served.url + "/api/v1/openapi.json", timeout=30)
     assert answer.status_code == 200 and answer.headers["Server"] == "rosterbook"
     assert requests.get(served.url + "/api/v1/profiles", headers=served.headers(), timeout=30).status_code == 401
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    (None, "sqlite:////srv/instance/rosterbook.sqlite3"),
+    ("postgresql://u:p@db/rb", "postgresql+psycopg://u:p@db/rb"),
+    ("postgres://u@db/rb", "postgresql+psycopg://u@db/rb"),
+    ("postgresql+psycopg://u@db/rb", "postgresql+psycopg://u@db/rb"),
+])
+def test_database_url_defaults_to_sqlite_and_maps_postgres_to_psycopg(given, expected):
+    from pathlib import Path
+
+    from server.settings import database_url
+
+    assert database_url(given, Path("/srv/instance")) == expected
