@@ -6,6 +6,7 @@ from a RunRemotePython request, so local and server mode share every line.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +37,23 @@ class DataSheet:
 
 def read_values(sheet) -> list[list[Any]]:
     """The sheet from A1 to its last used cell, as one read: rows of equal length, empty = None."""
-    last = sheet.used_range.last_cell
-    values = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
-    return [list(row) for row in values]
+    used = sheet.used_range
+    values = used.options(ndim=2).value
+    top, left = used.row - 1, used.column - 1  # Excel's used range may start below or right of A1
+    width = left + max((len(row) for row in values), default=0)
+    return [[None] * width for _ in range(top)] + [[None] * left + list(row) for row in values]
+
+
+def cell_value(value: Any) -> Any:
+    """A value as a values write hands it to Excel: empty as "", dates as ISO text (what xlwings'
+    remote engine sends, and what Excel reads back as the same date)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _conf_sheet(book):
@@ -105,7 +120,10 @@ def apply(book, sheet, plan: Plan) -> None:
         if isinstance(write, ValuesWrite):
             last_row = write.row + len(write.values) - 1
             last_column = write.column + len(write.values[0]) - 1
-            sheet.range((write.row, write.column), (last_row, last_column)).value = write.values
+            # raw_value: the values are final, and xlwings' conversion would re-read the whole
+            # sheet for every write on its remote engine
+            sheet.range((write.row, write.column), (last_row, last_column)).raw_value = [
+                [v if type(v) is str else cell_value(v) for v in row] for row in write.values]
         elif isinstance(write, FormatWrite):
             _block(sheet, write).number_format = write.number_format
         elif isinstance(write, ClearWrite):

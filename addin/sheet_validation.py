@@ -165,7 +165,8 @@ def change_writes(check: SheetCheck, changes: Mapping[int, Mapping[int, Any]]) -
     writes: list[Write] = []
     skipped = 0
     for index in sorted(changes):
-        current = {row: check.cell(row, index) for row in check.sheet_rows}
+        current = {row: cells[index] if index < len(cells) else None
+                   for row, cells in enumerate(check.values, start=1) if row >= check.region.first_data_row}
         column_change = ColumnChange(index + 1, is_text_column(check.profile, check.report, index), changes[index])
         found, lost = column_writes(column_change, current)
         writes.extend(found)

@@ -27,6 +27,8 @@ def remote_reads_as_date(text: str) -> bool:
     ParseIso splits at the first 'T', then at '-', and builds DateSerial from the first three
     parts, so '555-123-4567' or '10-20-30' become dates, not only '2026-01-31'.
     """
+    if text.count("-") < 2:
+        return False
     parts = text.split("T", 1)[0].split("-")
     return len(parts) >= 3 and all(_NUMBERISH.match(p) for p in parts[:3])
 
