@@ -111,7 +111,9 @@ def _digits(col: Column, p: _Person, rnd: random.Random, unique: bool) -> Any:
 def _phone(col: Column, p: _Person, rnd: random.Random, unique: bool) -> Any:
     if col.extra_values and rnd.random() < 0.5:
         return rnd.choice(col.extra_values)
-    return p.phone[1:] if col.digits_only else p.phone
+    # A login phone is the person's own; home, mobile and the like are other numbers.
+    number = p.phone if unique else rnd.choice(_PHONES)[:-6] + f"{rnd.randrange(1_000_000):06d}"
+    return number[1:] if col.digits_only else number
 
 
 def _boolean(col: Column, p: _Person, rnd: random.Random, unique: bool) -> Any:

@@ -7,8 +7,10 @@ Run by hand from the repository root:
 For every profile and size it validates generated rows (bench/rows.py) and prints one line:
 rows per second of the engine, the ratio to the floor (the same per-cell checks in a plain
 loop), the ratio to frictionless validating the same rows as CSV against a Table Schema
-derived from the profile, and peak memory. Every measurement runs in a fresh interpreter so
-neither time nor memory carries over from another. Nothing here asserts a time.
+derived from the profile, and peak memory. Each measurement runs in a fresh interpreter, so
+neither time nor memory carries over (the engine and the floor share one, taking turns, so
+load from elsewhere on the machine hits both alike). Nothing here asserts a time.
+See bench/README.md for what each figure means and the last ones measured.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import argparse
 import csv
 import gc
 import json
+import os
 import re
 import resource
 import subprocess
@@ -23,7 +26,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ import pycountry  # noqa: E402
 from addin import fields  # noqa: E402
 from addin.cells import control_character, to_text, trim  # noqa: E402
 from addin.columns import Column, Profile  # noqa: E402
-from addin.engine import looks_like_header, map_header, positional_header, validate  # noqa: E402
+from addin.engine import Report, looks_like_header, map_header, positional_header, validate  # noqa: E402
 from addin.fields import Context, Kind  # noqa: E402
 from addin.findings import Level  # noqa: E402
 from addin.profiles import all_profiles, get_profile  # noqa: E402
@@ -49,10 +51,16 @@ WARM_UP_ROWS = 500
 
 # --------------------------------------------------------------------------- what is measured
 
-def run_engine(profile: Profile, rows: list[list[Any]]) -> dict[str, int]:
-    report = validate(profile, rows)
-    return {"errors": report.total(Level.ERROR), "warnings": report.total(Level.WARNING),
-            "fixed": report.total(Level.FIXED)}
+def run_engine(profile: Profile, rows: list[list[Any]]) -> Report:
+    return validate(profile, rows)
+
+
+def summary(outcome: Report | dict[str, int]) -> dict[str, int]:
+    """What a run found, counted after the clock stops."""
+    if isinstance(outcome, Report):
+        return {"errors": outcome.total(Level.ERROR), "warnings": outcome.total(Level.WARNING),
+                "fixed": outcome.total(Level.FIXED)}
+    return outcome
 
 
 def run_floor(profile: Profile, rows: list[list[Any]]) -> dict[str, int]:
@@ -93,7 +101,7 @@ def run_frictionless(profile: Profile, csv_path: Path) -> dict[str, int]:
     report = source.validate(limit_errors=10**9)
     if report.warnings:
         raise RuntimeError(f"frictionless did not validate everything: {report.warnings}")
-    return {"errors": len(report.flatten(["type"]))}
+    return {"errors": len(report.flatten(["type"])), "rows": report.tasks[0].stats["rows"]}
 
 
 # --------------------------------------------------------------------------- Table Schema from a profile
@@ -178,39 +186,70 @@ def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
+MEASURES = ("speed", "frictionless", "memory", "traced")
+
+
+def forget_checked_values() -> None:
+    """Empty the field checks' caches (phones, email domains, countries), so every timed run
+    meets these rows for the first time, as the first Validate of a file does, and neither the
+    engine nor the floor profits from the other's run."""
+    for name in dir(fields):
+        clear = getattr(getattr(fields, name), "cache_clear", None)
+        if clear is not None:
+            clear()
+
+
 def measure(kind: str, profile_id: str, count: int, repeat: int) -> dict[str, Any]:
+    """One measurement in this (fresh) interpreter.
+
+    speed: the engine and the floor, alternately, repeat times each; the best time of each
+    counts, so a burst of load on the machine does not tilt the ratio. frictionless: its best
+    time. memory: one engine run, the process's peak resident size (ru_maxrss) before and
+    after. traced: one engine run under tracemalloc (slower, so never timed), its peak.
+    """
     profile = get_profile(profile_id)
-    folder = tempfile.TemporaryDirectory()
-    work = _work(kind, profile, table(profile, count), Path(folder.name) / "rows.csv")
-    # Warm up on other rows: lazy imports and metadata (pycountry's database, libphonenumber's
-    # regions) load once per process, which no file after the first pays.
-    _work(kind, profile, table(profile, WARM_UP_ROWS, seed=1), Path(folder.name) / "warm.csv")()
+    rows = table(profile, count)
+    warm_up = table(profile, WARM_UP_ROWS, seed=1)  # other rows, so no cache is primed with these
+    if kind == "frictionless":
+        folder = tempfile.TemporaryDirectory()
+        csv_path, warm_path = Path(folder.name) / "rows.csv", Path(folder.name) / "warm.csv"
+        write_csv(rows, csv_path)
+        write_csv(warm_up, warm_path)
+        del rows
+        runs = {"frictionless": (lambda: run_frictionless(profile, warm_path),
+                                 lambda: run_frictionless(profile, csv_path))}
+    else:
+        runs = {"engine": (lambda: run_engine(profile, warm_up), lambda: run_engine(profile, rows))}
+        if kind == "speed":
+            runs["floor"] = (lambda: run_floor(profile, warm_up), lambda: run_floor(profile, rows))
+    # Lazy imports and metadata (pycountry's database, libphonenumber's regions) load once per
+    # process, on the first rows: a warm-up pays for them.
+    for warm, _ in runs.values():
+        warm()
     gc.collect()
     result: dict[str, Any] = {"rss_before_mb": max_rss_mb()}
-    if kind == "engine-memory":
+    if kind == "traced":
         tracemalloc.start()
-        result["counts"] = work()
-        result["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+        outcome = runs["engine"][1]()
+        result["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
+        result["engine"] = summary(outcome)
+    elif kind == "memory":
+        result["engine"] = summary(runs["engine"][1]())
     else:
-        times = []
+        times: dict[str, list[float]] = {name: [] for name in runs}
         for _ in range(repeat):
-            started = time.perf_counter()
-            result["counts"] = work()
-            times.append(time.perf_counter() - started)
-            gc.collect()
-        result["seconds"] = min(times)
+            for name, (_, work) in runs.items():
+                forget_checked_values()
+                started = time.process_time()
+                outcome = work()
+                times[name].append(time.process_time() - started)
+                result[name] = summary(outcome)
+                del outcome
+                gc.collect()
+        result["seconds"] = {name: min(spent) for name, spent in times.items()}
     result["rss_peak_mb"] = max_rss_mb()
     return result
-
-
-def _work(kind: str, profile: Profile, rows: list[list[Any]], csv_path: Path) -> Callable[[], dict[str, int]]:
-    if kind == "frictionless":
-        write_csv(rows, csv_path)
-        return lambda: run_frictionless(profile, csv_path)
-    if kind == "floor":
-        return lambda: run_floor(profile, rows)
-    return lambda: run_engine(profile, rows)
 
 
 def in_fresh_interpreter(kind: str, profile_id: str, count: int, repeat: int) -> dict[str, Any]:
@@ -229,19 +268,21 @@ COLUMNS = ("profile", "rows", "engine s", "rows/s", "floor s", "/floor", "fricti
 
 
 def line(profile: Profile, count: int, repeat: int) -> list[str]:
-    engine = in_fresh_interpreter("engine", profile.id, count, repeat)
-    floor = in_fresh_interpreter("floor", profile.id, count, repeat)
+    speed = in_fresh_interpreter("speed", profile.id, count, repeat)
     friction = in_fresh_interpreter("frictionless", profile.id, count, repeat)
-    memory = in_fresh_interpreter("engine-memory", profile.id, count, 1)
-    seconds = engine["seconds"]
-    counts = engine["counts"]
+    memory = in_fresh_interpreter("memory", profile.id, count, 1)
+    traced = in_fresh_interpreter("traced", profile.id, count, 1)
+    if friction["frictionless"]["rows"] != count:
+        raise SystemExit(f"frictionless read {friction['frictionless']['rows']} rows of {count}")
+    engine, floor = speed["seconds"]["engine"], speed["seconds"]["floor"]
+    fl = friction["seconds"]["frictionless"]
+    counts = speed["engine"]
     return [
-        profile.id, f"{count:,}", f"{seconds:.2f}", f"{count / seconds:,.0f}",
-        f"{floor['seconds']:.2f}", f"{seconds / floor['seconds']:.2f}",
-        f"{friction['seconds']:.2f}", f"{seconds / friction['seconds']:.2f}",
-        f"{engine['rss_peak_mb']:.0f}", f"{engine['rss_peak_mb'] - engine['rss_before_mb']:.0f}",
-        f"{memory['tracemalloc_peak_mb']:.0f}",
-        f"{counts['errors']}/{counts['warnings']}/{counts['fixed']}", str(friction["counts"]["errors"]),
+        profile.id, f"{count:,}", f"{engine:.2f}", f"{count / engine:,.0f}",
+        f"{floor:.2f}", f"{engine / floor:.2f}", f"{fl:.2f}", f"{engine / fl:.2f}",
+        f"{memory['rss_peak_mb']:.0f}", f"{memory['rss_peak_mb'] - memory['rss_before_mb']:.0f}",
+        f"{traced['traced_peak_mb']:.0f}",
+        f"{counts['errors']}/{counts['warnings']}/{counts['fixed']}", str(friction["frictionless"]["errors"]),
     ]
 
 
@@ -253,25 +294,28 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--profile", nargs="+", default=None, help="profile ids (default: all)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="timed runs below 50,000 rows, best one counted (larger sizes run once)")
-    parser.add_argument("--measure", choices=("engine", "floor", "frictionless", "engine-memory"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each, the best counted")
+    parser.add_argument("--repeat-large", type=int, default=2, help="the same from 50,000 rows up")
+    parser.add_argument("--measure", choices=MEASURES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(args.measure, args.profile[0], args.rows[0], args.repeat)))
         return
     profiles = [get_profile(p) for p in args.profile] if args.profile else list(all_profiles().values())
     widths = [12, 8, 8, 8, 7, 6, 14, 5, 7, 9, 9, 15, 9]
-    print(f"Python {sys.version.split()[0]}; each figure from a fresh interpreter; times are the best of "
-          f"{args.repeat} runs below 50,000 rows, one run above.")
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {_load()} at the start. "
+          f"Seconds are CPU time, best of {args.repeat} runs ({args.repeat_large} from 50,000 rows).")
     print_row(COLUMNS, widths)
     started = time.perf_counter()
     for count in args.rows:
         for profile in profiles:
-            print_row(line(profile, count, args.repeat if count < 50_000 else 1), widths)
-    print(f"targets: /floor <= {TARGET_FLOOR_RATIO}, /fl < 1, peak MB < {TARGET_MEMORY_MB} at 100,000 rows. "
-          f"Total {time.perf_counter() - started:.0f} s.")
+            print_row(line(profile, count, args.repeat if count < 50_000 else args.repeat_large), widths)
+    print(f"Targets: /floor <= {TARGET_FLOOR_RATIO}, /fl < 1, peak MB < {TARGET_MEMORY_MB} at 100,000 rows. "
+          f"Load average {_load()} at the end; {time.perf_counter() - started:.0f} s in all.")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":
