@@ -129,6 +129,7 @@ def _date(col: Column, p: _Person, rnd: random.Random, unique: bool) -> Any:
     day = p.next_date()
     return dt.datetime.combine(day, dt.time(0)) if rnd.random() < 0.5 else day.isoformat()
 
+
 def _mostly_first(choices: tuple[str, ...], rnd: random.Random) -> str:
     """Files mostly do one thing (create users), with some of the rest."""
     return choices[0] if rnd.random() < 0.7 else rnd.choice(choices)
@@ -218,9 +219,7 @@ PROBLEMS: dict[Kind, tuple[tuple[bool, Callable[[str, random.Random], Any]], ...
         (True, lambda v, rnd: float(v) if v.isdigit() else v),
         (False, lambda v, rnd: "#" + v),
     ),
-    Kind.TEXT: (
-        (False, lambda v, rnd: v + " x" if v else v),  # a space where the pattern allows none
-    ),
+    Kind.TEXT: (),
     Kind.PASSWORD: (),
 }
 # Problems any kind of cell has.
@@ -232,16 +231,17 @@ COMMON: tuple[tuple[bool, Callable[[str, random.Random], Any]], ...] = (
 
 def _spoil(col: Column, value: Any, rnd: random.Random, repairable: bool) -> Any:
     """One typical problem for this cell, repairable or not."""
-    if isinstance(value, (bool, dt.datetime)) or value is None:
-        value = col.true_value if isinstance(value, bool) and value else \
-            col.false_value if isinstance(value, bool) else \
-            value.date().isoformat() if isinstance(value, dt.datetime) else value
-    if value is None or value == "":
+    if isinstance(value, bool):
+        value = col.true_value if value else col.false_value
+    elif isinstance(value, dt.datetime):
+        value = value.date().isoformat()
+    if not value:
         return None
-    choices = [spoil for fixable, spoil in (*PROBLEMS[col.kind], *COMMON)
-               if fixable == repairable and (col.kind is not Kind.TEXT or col.pattern or fixable)]
+    choices = [spoil for fixable, spoil in (*PROBLEMS[col.kind], *COMMON) if fixable == repairable]
     if not repairable and col.kind in (Kind.TEXT, Kind.PASSWORD):
         choices.append(lambda v, rnd: v + "x" * col.max_length)  # longer than the column allows
+        if col.pattern:
+            choices.append(lambda v, rnd: v + " x")  # a space where the pattern allows none
     return rnd.choice(choices)(value, rnd)
 
 
