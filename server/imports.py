@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -212,15 +213,16 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
         # One executemany, in login-key order so concurrent batches lock keys in one order. The
         # database skips rows whose login key is already stored; the ids of those it kept are
         # read back after (cheaper than RETURNING, which makes every chunk a new statement).
-        statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["profile", "login_key"])
-        connection.execute(statement, [_row_params(batch_id, profile, r, keyed=True) for r in candidates])
+        connection.exec_driver_sql(_insert_rows_sql(connection.dialect.name, connection.dialect.paramstyle, True),
+                                   [_row_params(batch_id, profile, r, keyed=True) for r in candidates])
         inserted = dict(connection.execute(select(table.c.position, table.c.id).where(table.c.batch_id == batch_id)).all())
         for r in candidates:
             r.id = inserted.get(r.position)
     _settle_duplicates(session, profile, rows)
     others = [r for r in rows if r.status != ACCEPTED]
     if others:
-        connection.execute(insert(table), [_row_params(batch_id, profile, r, keyed=False) for r in others])
+        connection.exec_driver_sql(_insert_rows_sql(connection.dialect.name, connection.dialect.paramstyle, False),
+                                   [_row_params(batch_id, profile, r, keyed=False) for r in others])
     counts = {status: sum(1 for r in rows if r.status == status) for status in (ACCEPTED, REJECTED, DUPLICATE)}
     session.execute(update(Batch).where(Batch.id == batch_id).values(
         accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE]))
@@ -231,11 +233,31 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
                              for r in rows])
 
 
-def _row_params(batch_id: int, profile: Profile, row: Judged, *, keyed: bool) -> dict[str, Any]:
-    return {"batch_id": batch_id, "profile": profile.id, "position": row.position, "row_number": row.row,
-            "status": row.status, "login_column": row.login_column,
-            "login_key": row.login_key if keyed else None, "values": row.values, "errors": row.errors,
-            "duplicate_of": row.duplicate_of}
+_ROW_COLUMNS = ("batch_id", "profile", "position", "row_number", "status", "login_column", "login_key",
+                "values", "errors", "duplicate_of")
+_JSON_COLUMNS = frozenset({"values", "errors"})
+
+
+@cache
+def _insert_rows_sql(dialect_name: str, paramstyle: str, skip_stored: bool) -> str:
+    """The INSERT for batch rows, sent straight to the driver's executemany: a batch has up to
+    tens of thousands of rows, and SQLAlchemy's per-row parameter processing would cost more
+    than the database's work. The same text serves SQLite and PostgreSQL."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    placeholders = [f"CAST({mark} AS jsonb)" if dialect_name == "postgresql" and column in _JSON_COLUMNS else mark
+                    for column in _ROW_COLUMNS]
+    sql = (f"INSERT INTO batch_rows ({', '.join(chr(34) + c + chr(34) for c in _ROW_COLUMNS)}) "
+           f"VALUES ({', '.join(placeholders)})")
+    return sql + " ON CONFLICT (profile, login_key) DO NOTHING" if skip_stored else sql
+
+
+def _row_params(batch_id: int, profile: Profile, row: Judged, *, keyed: bool) -> tuple[Any, ...]:
+    return (batch_id, profile.id, row.position, row.row, row.status, row.login_column,
+            row.login_key if keyed else None, _json(row.values), _json(row.errors), row.duplicate_of)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _settle_duplicates(session: Session, profile: Profile, rows: list[Judged]) -> None:
