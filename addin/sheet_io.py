@@ -136,5 +136,10 @@ def _block(sheet, write: FormatWrite | ClearWrite):
     return sheet.range((write.row, write.column), (write.row + write.rows - 1, write.column + write.columns - 1))
 
 
+MSGBOX_LIMIT = 1024  # VBA's MsgBox shows at most this many characters of a prompt
+
+
 def alert(book, prompt: str, title: str = "rosterbook", critical: bool = False) -> None:
+    if len(prompt) > MSGBOX_LIMIT:
+        prompt = prompt[:MSGBOX_LIMIT - 40].rsplit("\n", 1)[0] + "\n(and more: see the Errors column)"
     book.app.alert(prompt, title=title, buttons="ok", mode="critical" if critical else "info")

@@ -61,10 +61,22 @@ class Region:
         return [name for name in ANNOTATION_ORDER if name not in self.annotation]
 
 
+def is_header(profile: Profile, row: Sequence[Any]) -> bool:
+    """Mostly the profile's headers, or at least half of the profile's columns (however many
+    columns an admin added beside them)."""
+    if all(is_blank(c) for c in row):
+        return False
+    if looks_like_header(profile, row):
+        return True
+    found = {profile.by_token[t].key for t in (header_token(to_text(c)) for c in row if not is_blank(c))
+             if t in profile.by_token}
+    return len(found) >= max(2, (len(profile.columns) + 1) // 2)
+
+
 def find_header(profile: Profile, values: Sequence[Sequence[Any]]) -> int | None:
     """Index of the header row among the first rows, or None when the sheet has none."""
     for index, row in enumerate(values[:HEADER_SEARCH_ROWS]):
-        if not all(is_blank(c) for c in row) and looks_like_header(profile, row):
+        if is_header(profile, row):
             return index
     return None
 

@@ -20,7 +20,7 @@ from .sheet_writes import Alert, ColumnChange, Plan, ValuesWrite, Write, column_
 
 IMPORTED_PREFIX = "Imported"  # a row's Status after the server stored it; such rows are done
 MAX_CELL_TEXT = 32000  # Excel holds at most 32,767 characters in a cell
-SUMMARY_FILE_PROBLEMS = 8
+SUMMARY_FILE_PROBLEMS = 4  # the alert is a MsgBox: short
 
 
 @dataclass(slots=True)
@@ -76,7 +76,10 @@ def check_sheet(profile: Profile, values: Sequence[Sequence[Any]], region: Regio
             continue
         table.append(_masked(row, annotation))
         numbers.append(index + 1)
-    report = validate(profile, table, settings=settings, row_numbers=numbers)
+    # The header row was found by content, so even a headerless format is read by its headers.
+    by_headers = profile.model_copy(update={"headerless": False}) if profile.headerless else profile
+    report = validate(by_headers, table, settings=settings, row_numbers=numbers)
+    report.profile = profile
     results = {r.row: r for r in report.rows}
     marks: dict[int, RowMarks] = {}
     for row in range(region.first_data_row, region.last_row + 1):

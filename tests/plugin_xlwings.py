@@ -34,6 +34,13 @@ from openpyxl.utils import column_index_from_string, range_boundaries  # noqa: E
 from addin.columns import Profile  # noqa: E402
 from addin.template.builder import build_template_bytes  # noqa: E402
 
+if not any(engine.name == "remote" for engine in xlwings.engines):
+    # xlwings was imported (by another plugin) before the key was set: register the engine as
+    # xlwings' own __init__ does when the key is there.
+    from xlwings.pro import _xlremote as _remote_engine  # noqa: E402
+
+    xlwings.engines.add(xlwings.main.Engine(impl=_remote_engine.engine))
+
 REMOTE_BAS = Path(xlwings.__file__).resolve().parent / "addin" / "Remote.bas"
 PINNED_XLWINGS = "0.37.8"
 RED, AMBER = "FFC7CE", "FFEB9C"

@@ -206,3 +206,16 @@ def test_a_workbook_that_cannot_be_checked_gets_one_alert_and_nothing_else(damag
     assert words in model.alerts[-1]["prompt"]
     assert model.alerts[-1]["mode"] == "critical"
     assert model.sheet("Users").cells == before
+
+
+def test_the_alert_fits_a_message_box():
+    """VBA's MsgBox shows at most 1,024 characters: a sheet with many problems still gets a readable alert."""
+    model = WorkbookModel.from_template(PROFILE, control_panel_rows(3))
+    users = model.sheet("Users")
+    for offset in range(40):
+        users.put(2, 15 + offset, f"Extra column number {offset} that nobody asked for")
+    run_local(model, macros.validate)
+    prompt = model.alerts[-1]["prompt"]
+    assert len(prompt) <= 1024
+    assert prompt.startswith("Checked 3 users: 3 OK, 0 with errors.")
+    assert "- and 36 more" in prompt
