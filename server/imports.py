@@ -18,7 +18,6 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -213,16 +212,14 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
         # One executemany, in login-key order so concurrent batches lock keys in one order. The
         # database skips rows whose login key is already stored; the ids of those it kept are
         # read back after (cheaper than RETURNING, which makes every chunk a new statement).
-        connection.exec_driver_sql(_insert_rows_sql(connection.dialect.name, connection.dialect.paramstyle, True),
-                                   [_row_params(batch_id, profile, r, keyed=True) for r in candidates])
+        _insert_rows(connection, [_row_params(batch_id, profile, r, keyed=True) for r in candidates], skip_stored=True)
         inserted = dict(connection.execute(select(table.c.position, table.c.id).where(table.c.batch_id == batch_id)).all())
         for r in candidates:
             r.id = inserted.get(r.position)
     _settle_duplicates(session, profile, rows)
     others = [r for r in rows if r.status != ACCEPTED]
     if others:
-        connection.exec_driver_sql(_insert_rows_sql(connection.dialect.name, connection.dialect.paramstyle, False),
-                                   [_row_params(batch_id, profile, r, keyed=False) for r in others])
+        _insert_rows(connection, [_row_params(batch_id, profile, r, keyed=False) for r in others], skip_stored=False)
     counts = {status: sum(1 for r in rows if r.status == status) for status in (ACCEPTED, REJECTED, DUPLICATE)}
     session.execute(update(Batch).where(Batch.id == batch_id).values(
         accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE]))
@@ -235,20 +232,31 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
 
 _ROW_COLUMNS = ("batch_id", "profile", "position", "row_number", "status", "login_column", "login_key",
                 "values", "errors", "duplicate_of")
-_JSON_COLUMNS = frozenset({"values", "errors"})
 
 
-@cache
-def _insert_rows_sql(dialect_name: str, paramstyle: str, skip_stored: bool) -> str:
-    """The INSERT for batch rows, sent straight to the driver's executemany: a batch has up to
-    tens of thousands of rows, and SQLAlchemy's per-row parameter processing would cost more
-    than the database's work. The same text serves SQLite and PostgreSQL."""
-    mark = "?" if paramstyle == "qmark" else "%s"
-    placeholders = [f"CAST({mark} AS jsonb)" if dialect_name == "postgresql" and column in _JSON_COLUMNS else mark
-                    for column in _ROW_COLUMNS]
-    sql = (f"INSERT INTO batch_rows ({', '.join(chr(34) + c + chr(34) for c in _ROW_COLUMNS)}) "
-           f"VALUES ({', '.join(placeholders)})")
-    return sql + " ON CONFLICT (profile, login_key) DO NOTHING" if skip_stored else sql
+def _insert_rows(connection, params: list[tuple[Any, ...]], *, skip_stored: bool) -> None:
+    """Insert batch rows straight through the driver: a batch has up to tens of thousands of
+    rows, and SQLAlchemy's per-row parameter handling would cost more than the database's work.
+    SQLite takes an executemany. PostgreSQL takes one statement with a column of values per
+    array (unnest), ordered by login key so concurrent batches lock keys in one order; one
+    statement per row would cost a round of parsing and planning each."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_POSTGRES_INSERT[skip_stored], tuple(list(column) for column in zip(*params)))
+    else:
+        sql = _SQLITE_INSERT + (_SKIP_STORED if skip_stored else "")
+        connection.exec_driver_sql(sql, params)
+
+
+_QUOTED = ", ".join(f'"{column}"' for column in _ROW_COLUMNS)
+_SKIP_STORED = " ON CONFLICT (profile, login_key) DO NOTHING"
+_SQLITE_INSERT = f"INSERT INTO batch_rows ({_QUOTED}) VALUES ({', '.join('?' for _ in _ROW_COLUMNS)})"
+_POSTGRES_ARRAYS = ("integer[]", "text[]", "integer[]", "integer[]", "text[]", "text[]", "text[]", "text[]", "text[]",
+                    "integer[]")
+_POSTGRES_SELECT = (f"INSERT INTO batch_rows ({_QUOTED}) "
+                    "SELECT b, p, pos, rn, st, lc, lk, v::jsonb, e::jsonb, d FROM unnest("
+                    + ", ".join(f"%b::{kind}" for kind in _POSTGRES_ARRAYS)  # %b: binary, no text escaping
+                    + ") AS t(b, p, pos, rn, st, lc, lk, v, e, d) ORDER BY lk")
+_POSTGRES_INSERT = {False: _POSTGRES_SELECT, True: _POSTGRES_SELECT + _SKIP_STORED}
 
 
 def _row_params(batch_id: int, profile: Profile, row: Judged, *, keyed: bool) -> tuple[Any, ...]:
