@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cells import is_blank, to_text
-from .columns import Column, Profile, ProfileSettings
+from .columns import Profile, ProfileSettings
 from .engine import Report, RowResult, validate
 from .fields import Kind
 from .findings import Level
@@ -44,16 +44,6 @@ class SheetCheck:
     def cell(self, row: int, column: int) -> Any:
         cells = self.values[row - 1]
         return cells[column] if column < len(cells) else None
-
-    def column_index(self, column: Column) -> int | None:
-        for index, col in self.report.header.positions:
-            if col.key == column.key:
-                return index
-        return None
-
-    @property
-    def sheet_rows(self) -> range:
-        return range(self.region.first_data_row, self.region.last_row + 1)
 
 
 def is_imported(status: Any) -> bool:

@@ -142,3 +142,16 @@ def test_a_server_error_gets_one_clear_alert(monkeypatch, serve, postgres):
     run_local(model, macros.submit)
     prompt = assert_nothing_imported(model, before)
     assert "had a problem (HTTP 503)" in prompt and "Press Submit again" in prompt
+
+
+@pytest.mark.parametrize("limit,words", [
+    ({"ROSTERBOOK_MAX_BATCH_ROWS": "5"}, "turned the rows away (HTTP 422)"),
+    ({"ROSTERBOOK_MAX_CONTENT_LENGTH": "2000"}, "more than the import server accepts in one go"),
+])
+def test_a_request_the_server_refuses_gets_one_clear_alert(monkeypatch, serve, limit, words):
+    served = serve(**limit)
+    monkeypatch.setenv("ROSTERBOOK_TOKEN", served.token)
+    model = local_model(served.url, 8)
+    before = grid(model, PROFILE)
+    run_local(model, macros.submit)
+    assert words in assert_nothing_imported(model, before)
