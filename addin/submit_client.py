@@ -59,7 +59,7 @@ class HttpSender:
             response = requests.post(url, json=body, headers=headers, timeout=self.timeout)
         except requests.Timeout:
             raise ImportFailed(
-                f"The import server at {self.server_url} did not answer within {self.timeout[1]:.0f} seconds. "
+                f"The import server at {self.server_url} did not answer within {self.timeout[1]:g} seconds. "
                 "It may still be storing the rows: press Submit again in a minute; rows it already imported "
                 "are recognised and not imported twice.") from None
         except requests.RequestException:
@@ -105,7 +105,8 @@ def _server_message(response: requests.Response) -> str:
     if not isinstance(body, dict):
         return ""
     message = str(body.get("message") or "")
-    details = [d.get("message") for d in body.get("details") or [] if isinstance(d, dict) and d.get("message")]
+    details = [d.get("message") for d in body.get("details") or [] if isinstance(d, dict) and d.get("message")
+               and str(d.get("message")) not in message]
     if details:
         message += " (" + "; ".join(str(d) for d in details[:5]) + ")"
     return message
