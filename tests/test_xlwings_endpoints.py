@@ -217,6 +217,7 @@ def test_without_a_licence_key_the_server_says_what_to_set(tmp_path):
     """A server started without XLWINGS_LICENSE_KEY: xlwings has no remote engine at all."""
     env = {k: v for k, v in os.environ.items() if k != "XLWINGS_LICENSE_KEY"}
     env["PYTHONPATH"] = str(ROOT)
+    env["HOME"] = str(tmp_path)  # nor a LICENSE_KEY in an xlwings user config
     payload = WorkbookModel.from_template(PROFILE, control_panel_rows(3)).payload_json()
     done = subprocess.run([sys.executable, "-c", NO_KEY_SCRIPT, str(tmp_path / "instance")], input=payload,
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
