@@ -95,6 +95,14 @@ class TestRows:
         assert messages[0] == "Email: 'x@example.com' is also in rows 3, 4; each user must appear only once"
         assert messages[2] == "Email: 'x@example.com' is also in rows 2, 3; each user must appear only once"
 
+    def test_a_value_pasted_down_the_sheet_names_at_most_ten_rows(self):
+        rows = [IPLUM_HEADER] + [["email", None, "x@example.com", "A"]] * 500
+        report = validate(IPLUM, rows)
+        assert report.rows[0].findings[0].message == (
+            "Email: 'x@example.com' is also in rows 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 489 more; "
+            "each user must appear only once")
+        assert "rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 489 more" in report.rows[-1].findings[0].message
+
     def test_iplum_login_key_follows_the_login_type(self):
         rows = [IPLUM_HEADER, ["phone", "+14081231234", "a@example.com", "A"],
                 ["phone", "+14081231234", "b@example.com", "B"], ["email", None, "a@example.com", "C"]]
@@ -160,3 +168,16 @@ class TestRecords:
     def test_headerless_profile_takes_records_by_header(self):
         report = validate_records(CP, [{"Username": "User1", "Password": "pwd"}])
         assert report.ok and report.rows[0].values["username"] == "User1"
+
+
+def test_the_garbage_collector_is_left_as_it_was():
+    import gc
+    rows = [IPLUM_HEADER, ["email", None, "a@example.com", "A"]]
+    validate(IPLUM, rows)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        validate(IPLUM, rows)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
