@@ -63,8 +63,8 @@ def as_json(value):
 class Store:
     """A fresh database per measurement, and a served process on it."""
 
-    def __init__(self, kind: str, workdir: Path, postgres: LocalPostgres | None):
-        self.kind, self.workdir, self.postgres = kind, workdir, postgres
+    def __init__(self, kind: str, workdir: Path, postgres: LocalPostgres | None, threads: int = 8):
+        self.kind, self.workdir, self.postgres, self.threads = kind, workdir, postgres, threads
         self.count = 0
 
     def fresh(self) -> tuple[str, Path]:
@@ -82,7 +82,7 @@ class Store:
         with db.session_scope(app) as session:
             token = create_token(session, "bench")
         db.engine_for(app).dispose()
-        return ServeProcess(url, instance, threads=8).start(), token
+        return ServeProcess(url, instance, threads=self.threads).start(), token
 
 
 def floor_seconds(profile_id: str, rows: list[dict], url: str) -> float:
@@ -168,14 +168,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batches", type=int, default=20, help="batches per client")
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--stores", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--threads", type=int, default=4, help="the server's worker threads (serve --threads)")
+    parser.add_argument("--skip-big", action="store_true", help="only the concurrent submitters")
     args = parser.parse_args(argv)
     postgres = LocalPostgres(durable=True).start() if "postgresql" in args.stores else None
     try:
         with tempfile.TemporaryDirectory(prefix="rosterbook-bench-") as workdir:
             for kind in args.stores:
-                store = Store(kind, Path(workdir), postgres)
-                print(f"{kind} ({args.profile}):", flush=True)
-                one_big_batch(store, args.profile, args.rows, args.repeat)
+                store = Store(kind, Path(workdir), postgres, args.threads)
+                print(f"{kind} ({args.profile}, {args.threads} server threads):", flush=True)
+                if not args.skip_big:
+                    one_big_batch(store, args.profile, args.rows, args.repeat)
                 concurrent_submitters(store, args.profile, args.clients, args.batches, args.batch_size)
     finally:
         if postgres:

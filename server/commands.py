@@ -20,7 +20,8 @@ def register_serve(commands: argparse._SubParsersAction) -> None:
                                 description="Run the import server. It listens on 127.0.0.1 unless told otherwise.")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=int, default=5000, help="port (default 5000)")
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument("--threads", type=int, default=4,
+                       help="worker threads (default 4: validation holds the GIL, so more threads only queue)")
     serve.set_defaults(handler=run_serve)
 
 

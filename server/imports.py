@@ -33,7 +33,7 @@ from addin.profiles import get_profile
 
 from .db import writing
 from .models import Batch, BatchRow, utcnow
-from .schemas import BatchResult, RowError, RowOutcome
+from .schemas import BatchResult, RowOutcome
 
 log = logging.getLogger(__name__)
 
@@ -224,9 +224,10 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
     session.execute(update(Batch).where(Batch.id == batch_id).values(
         accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE]))
     session.commit()
-    return BatchResult(batch_id=batch_id, accepted=counts[ACCEPTED], rejected=counts[REJECTED],
-                       duplicates=counts[DUPLICATE],
-                       rows=[outcome(r.row, r.status, r.id if r.status == ACCEPTED else r.duplicate_of, r.errors)
+    # model_construct: every field comes from this function, already valid
+    return BatchResult.model_construct(batch_id=batch_id, accepted=counts[ACCEPTED], rejected=counts[REJECTED],
+                                       duplicates=counts[DUPLICATE],
+                                       rows=[outcome(r.row, r.status, r.id if r.status == ACCEPTED else r.duplicate_of, r.errors)
                              for r in rows])
 
 
@@ -303,9 +304,7 @@ def _mark_duplicate(profile: Profile, row: Judged, stored_id: int, where: str) -
 # --------------------------------------------------------------------------- answers
 
 def outcome(row: int, status: str, row_id: int | None, errors: list[dict[str, Any]]) -> RowOutcome:
-    # model_construct: the fields come from our own code or our own stored rows, already valid
-    return RowOutcome.model_construct(row=row, status=status, id=row_id,
-                                      errors=[RowError.model_construct(**e) for e in errors])
+    return {"row": row, "status": status, "id": row_id, "errors": errors}
 
 
 def stored_outcomes(session: Session, batch_id: int) -> list[RowOutcome]:
@@ -317,8 +316,8 @@ def stored_outcomes(session: Session, batch_id: int) -> list[RowOutcome]:
 
 
 def batch_result(session: Session, batch: Batch) -> BatchResult:
-    return BatchResult(batch_id=batch.id, accepted=batch.accepted, rejected=batch.rejected,
-                       duplicates=batch.duplicates, rows=stored_outcomes(session, batch.id))
+    return BatchResult.model_construct(batch_id=batch.id, accepted=batch.accepted, rejected=batch.rejected,
+                                       duplicates=batch.duplicates, rows=stored_outcomes(session, batch.id))
 
 
 def _replay(session: Session, key: str, digest: str) -> BatchResult | None:

@@ -10,6 +10,8 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WrapValidator, field_validator, model_validator
 
 from addin.profiles import all_profiles
@@ -146,15 +148,18 @@ class ImportRequest(BaseModel):
         return self
 
 
-class RowError(BaseModel):
-    column: str | None = Field(description="The column header as the profile names it; null for the whole row")
+class RowError(TypedDict):
+    column: Annotated[str | None, Field(description="The column header as the profile names it; null for the whole row")]
     message: str
 
 
-class RowOutcome(BaseModel):
-    row: int = Field(description="The sheet row number (source.row_numbers), else the 1-based position")
+class RowOutcome(TypedDict):
+    """Plain dicts, not models: an answer can hold tens of thousands of them."""
+
+    row: Annotated[int, Field(description="The sheet row number (source.row_numbers), else the 1-based position")]
     status: Status
-    id: int | None = Field(description="The stored row: this row when accepted, the earlier import when duplicate")
+    id: Annotated[int | None, Field(description="The stored row: this row when accepted, the earlier import when "
+                                                "duplicate")]
     errors: list[RowError]
 
 

@@ -106,8 +106,8 @@ def test_duplicates_against_stored_rows_and_within_the_batch(store_app):
     rows = example_rows("commpeak", 4, 2)  # 2 is already stored
     rows.append(dict(rows[1]))  # 3 twice in this batch
     result = submit(store_app, "commpeak", rows)
-    assert [r.status for r in result.rows] == ["duplicate", "accepted", "accepted", "accepted", "duplicate"]
-    assert result.rows[4].id == result.rows[1].id
+    assert [r["status"] for r in result.rows] == ["duplicate", "accepted", "accepted", "accepted", "duplicate"]
+    assert result.rows[4]["id"] == result.rows[1]["id"]
     assert count(store_app, status="accepted") == 3 + 3
     with session_scope(store_app) as session:
         keys = session.scalars(select(BatchRow.login_key).where(BatchRow.login_key.is_not(None))).all()
