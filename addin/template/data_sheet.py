@@ -21,7 +21,7 @@ DATA_CODE_NAME = "Sheet1"
 TABLE_NAME = "Roster"
 BUTTON_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2  # zero-based: sheet rows 1, 2, 3
 # Rows that carry the dropdowns and the colouring; the Text format covers whole columns.
-DATA_ROWS = 10_000
+DATA_ROWS = 100_000  # beyond the 32,767 rows a server-mode sheet can send
 LAST_DATA_ROW = FIRST_DATA_ROW + DATA_ROWS - 1
 
 TEXT_FORMAT = "@"
