@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .columns import header_token
-from .conf import VERSION_KEY, profile_settings
+from .import_request import import_request
 from .sheet_layout import MARK_FOR_LEVEL, NO_MARK
 from .sheet_validation import (IMPORTED_PREFIX, RowMarks, SheetCheck, annotation_writes, change_writes,
                                file_errors, file_problem_lines)
@@ -59,23 +59,9 @@ def rows_to_send(check: SheetCheck) -> list[int]:
 
 
 def import_body(check: SheetCheck, workbook: str, conf: Mapping[str, str]) -> Outbox:
-    profile = check.profile
-    present = [column for _, column in sorted(check.report.header.positions, key=lambda p: p[0])]
     rows = rows_to_send(check)
-    records = []
-    for row in rows:
-        values = check.results[row].values
-        records.append({column.header: values.get(column.key, "") for column in present})
-    source: dict[str, Any] = {"workbook": workbook[:255], "row_numbers": rows}
-    if conf.get(VERSION_KEY):
-        source["template_version"] = conf[VERSION_KEY][:50]
-    body = {"profile": profile.id, "rows": records, "source": source,
-            "settings": _json_settings(profile_settings(profile, conf))}
+    body = import_request(check.report, [check.results[row] for row in rows], workbook=workbook, conf=conf)
     return Outbox(body, rows)
-
-
-def _json_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: list(value) if isinstance(value, tuple) else value for name, value in settings.items()}
 
 
 # --------------------------------------------------------------------------- the answer

@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from addin.columns import Profile
+from addin.columns import Profile, header_token
 from addin.engine import validate_records
 from addin.fields import quote
 from addin.findings import Level
@@ -82,10 +82,31 @@ class _Batch:
 
 def request_hash(profile_id: str, records: Sequence[Mapping[str, Any]], source: Mapping[str, Any] | None,
                  settings: Mapping[str, Any] | None, submitted_by: str) -> str:
-    body = {"profile": profile_id, "rows": records, "source": source or {}, "settings": settings or {},
-            "submitted_by": submitted_by}
+    """The fingerprint an Idempotency-Key is stored with, to tell a replay from a different body.
+
+    Password cells count only as filled or empty: a fast hash over them would let anyone who reads
+    the database test guesses against it. So a request that differs from the first only in a
+    password is taken as its replay.
+    """
+    body = {"profile": profile_id, "rows": _without_secrets(profile_id, records), "source": source or {},
+            "settings": settings or {}, "submitted_by": submitted_by}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _without_secrets(profile_id: str, records: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+    profile = get_profile(profile_id)
+    if not any(c.secret for c in profile.columns):
+        return records
+
+    def masked(record: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {key: (bool(value) if _is_secret(profile, key) else value) for key, value in record.items()}
+    return [masked(r) if isinstance(r, Mapping) else r for r in records]
+
+
+def _is_secret(profile: Profile, header: Any) -> bool:
+    column = profile.by_token.get(header_token(header)) if isinstance(header, str) else None
+    return column is not None and column.secret
 
 
 def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[str, Any]], *,

@@ -170,3 +170,14 @@ def test_the_same_key_sent_concurrently_makes_one_batch(store_app):
     assert len(results) == 6 and all(r == results[0] for r in results)
     assert results[0].accepted == 20
     assert count(store_app, Batch) == 1 and count(store_app) == 20
+
+
+def test_the_stored_request_fingerprint_does_not_depend_on_passwords():
+    from server.imports import request_hash
+    first = request_hash("controlpanel", [{"Username": "u1", "Password": "hunter2"}], None, None, "admin")
+    other = request_hash("controlpanel", [{"username": "u1", "PASSWORD": "correct horse"}], None, None, "admin")
+    renamed = request_hash("controlpanel", [{"Username": "u2", "Password": "hunter2"}], None, None, "admin")
+    empty = request_hash("controlpanel", [{"Username": "u1", "Password": ""}], None, None, "admin")
+    assert first != renamed and first != empty
+    assert request_hash("controlpanel", [{"Username": "u1", "Password": "correct horse"}], None, None, "admin") == first
+    assert other != first  # other header spellings are another body, but still password-free

@@ -17,9 +17,10 @@ from typing import Any
 
 from addin.annotate import annotated_path, write_annotated
 from addin.columns import Profile
-from addin.conf import PROFILE_KEY, VERSION_KEY, profile_settings
+from addin.conf import PROFILE_KEY, profile_settings
 from addin.engine import Report, RowResult
 from addin.findings import Level
+from addin.import_request import import_request
 from addin.offline import check_table
 from addin.profiles import UnknownProfile, all_profiles
 from addin.readers import SPREADSHEET_SUFFIXES, Table, UnreadableFile, read_csv_bytes, read_workbook
@@ -110,18 +111,9 @@ def annotated_workbook(upload: CheckedUpload) -> bytes:
 
 def batch_request(upload: CheckedUpload) -> dict[str, Any]:
     """The valid rows as the import service takes them (as the workbook's Submit sends them)."""
-    profile = upload.profile
-    present = [column for _, column in sorted(upload.report.header.positions, key=lambda p: p[0])]
-    rows = upload.valid_rows
-    source: dict[str, Any] = {"workbook": upload.filename, "row_numbers": [r.row for r in rows]}
-    if upload.table.settings.get(VERSION_KEY):
-        source["template_version"] = upload.table.settings[VERSION_KEY][:50]
-    return {
-        "profile_id": profile.id,
-        "records": [{c.header: r.values.get(c.key, "") for c in present} for r in rows],
-        "source": source,
-        "settings": profile_settings(profile, upload.table.settings),
-    }
+    body = import_request(upload.report, upload.valid_rows, workbook=upload.filename, conf=upload.table.settings)
+    return {"profile_id": body["profile"], "records": body["rows"], "source": body["source"],
+            "settings": profile_settings(upload.profile, upload.table.settings)}
 
 
 def upload_key(secret: str, profile_id: str, content: bytes) -> str:

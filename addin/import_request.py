@@ -1,0 +1,27 @@
+"""The body of an import request, built from checked rows: one form for every way rows reach the
+import service (the workbook's Submit in either mode, and the server's upload page)."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .conf import VERSION_KEY, profile_settings
+from .engine import Report, RowResult
+
+
+def import_request(report: Report, results: Sequence[RowResult], *, workbook: str,
+                   conf: Mapping[str, str]) -> dict[str, Any]:
+    """{"profile", "rows", "source", "settings"} as POST /api/v1/imports takes it (JSON-ready).
+
+    Rows carry the normalized values under the profile's headers, for the columns the sheet has,
+    in the sheet's order; source names the workbook and the sheet row of every row sent.
+    """
+    profile = report.profile
+    present = [column for _, column in sorted(report.header.positions, key=lambda p: p[0])]
+    records = [{column.header: result.values.get(column.key, "") for column in present} for result in results]
+    source: dict[str, Any] = {"workbook": workbook[:255], "row_numbers": [r.row for r in results]}
+    if conf.get(VERSION_KEY):
+        source["template_version"] = conf[VERSION_KEY][:50]
+    settings = {name: list(value) if isinstance(value, tuple) else value
+                for name, value in profile_settings(profile, conf).items()}
+    return {"profile": profile.id, "rows": records, "source": source, "settings": settings}
