@@ -67,6 +67,7 @@ class Judged:
     status: str
     values: dict[str, str]
     errors: list[dict[str, Any]]
+    stored_values: str = "{}"  # values as JSON text, encoded before the write transaction
     login_column: str | None = None
     login_key: str | None = None
     first_of: int | None = None  # for an in-batch duplicate: the position of the earlier row
@@ -90,18 +91,27 @@ def request_hash(profile_id: str, records: Sequence[Mapping[str, Any]], source: 
     """
     body = {"profile": profile_id, "rows": _without_secrets(profile_id, records), "source": source or {},
             "settings": settings or {}, "submitted_by": submitted_by}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))  # ASCII: escaping is the fast path
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def _without_secrets(profile_id: str, records: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
     profile = get_profile(profile_id)
     if not any(c.secret for c in profile.columns):
         return records
-
-    def masked(record: Mapping[str, Any]) -> Mapping[str, Any]:
-        return {key: (bool(value) if _is_secret(profile, key) else value) for key, value in record.items()}
-    return [masked(r) if isinstance(r, Mapping) else r for r in records]
+    # The few distinct headers are looked up once, not every cell (a batch has up to 50,000 rows).
+    secret = [h for h in set().union(*(r for r in records if isinstance(r, Mapping))) if _is_secret(profile, h)]
+    if not secret:
+        return records
+    masked = []
+    for record in records:
+        hidden = [h for h in secret if h in record] if isinstance(record, Mapping) else None
+        if hidden:
+            record = dict(record)
+            for header in hidden:
+                record[header] = bool(record[header])
+        masked.append(record)
+    return masked
 
 
 def _is_secret(profile: Profile, header: Any) -> bool:
@@ -173,7 +183,7 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
             continue
         values = {key: value for key, value in result.values.items() if value and key not in secret}
         errors = [{"column": f.column, "message": f.message} for f in result.findings if f.level is Level.ERROR]
-        judged = Judged(position, number, REJECTED if errors else ACCEPTED, values, errors)
+        judged = Judged(position, number, REJECTED if errors else ACCEPTED, values, errors, _json(values))
         batch.rows.append(judged)
         if errors:
             continue
@@ -199,34 +209,51 @@ def _insert(session: Session):
 def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None, digest: str,
            submitted_by: str, source: Mapping[str, Any]) -> BatchResult:
     with writing(session):
-        result = _store_in_transaction(session, profile, batch, idempotency_key=idempotency_key, digest=digest,
-                                       submitted_by=submitted_by, source=source)
-    if result is None:  # another request with this key committed first: answer as it did
+        batch_id = _store_in_transaction(session, profile, batch, idempotency_key=idempotency_key, digest=digest,
+                                         submitted_by=submitted_by, source=source)
+    if batch_id is None:  # another request with this key committed first: answer as it did
         replay = _replay(session, idempotency_key, digest)
         session.rollback()
         if replay is None:
             raise RuntimeError("idempotency key vanished")  # would need a deleted batch: not possible
         return replay
-    return result
+    rows = batch.rows
+    counts = _counts(rows)
+    # model_construct: every field comes from this module, already valid
+    return BatchResult.model_construct(
+        batch_id=batch_id, accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE],
+        rows=[outcome(r.row, r.status, r.id if r.status == ACCEPTED else r.duplicate_of, r.errors) for r in rows])
+
+
+def _counts(rows: list[Judged]) -> dict[str, int]:
+    counts = dict.fromkeys((ACCEPTED, REJECTED, DUPLICATE), 0)
+    for r in rows:
+        counts[r.status] += 1
+    return counts
+
+
+_BATCHES, _ROWS = Batch.__table__, BatchRow.__table__
 
 
 def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
-                          digest: str, submitted_by: str, source: Mapping[str, Any]) -> BatchResult | None:
-    dialect_insert = _insert(session)
+                          digest: str, submitted_by: str, source: Mapping[str, Any]) -> int | None:
+    """The batch's id once committed, or None when another request with the key committed first.
+
+    Table-level statements on the session's connection: the ORM would only add bookkeeping here
+    (there are no objects to track), and this runs while SQLite writers wait their turn."""
+    connection = session.connection()
     stored_source = {k: v for k, v in source.items() if k != "row_numbers"}
-    statement = dialect_insert(Batch).values(
+    statement = _insert(session)(_BATCHES).values(
         profile=profile.id, submitted_by=submitted_by, source=stored_source, accepted=0, rejected=0, duplicates=0,
         idempotency_key=idempotency_key, request_hash=digest, created_at=utcnow())
     if idempotency_key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    batch_id = session.execute(statement.returning(Batch.id)).scalar()
+    batch_id = connection.execute(statement.returning(_BATCHES.c.id)).scalar()
     if batch_id is None:
         session.rollback()
         return None
 
     rows = batch.rows
-    table = BatchRow.__table__
-    connection = session.connection()
     candidates = sorted((r for r in rows if r.status == ACCEPTED),
                         key=lambda r: (r.login_key is None, r.login_key or ""))
     if candidates:
@@ -234,22 +261,19 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
         # database skips rows whose login key is already stored; the ids of those it kept are
         # read back after (cheaper than RETURNING, which makes every chunk a new statement).
         _insert_rows(connection, [_row_params(batch_id, profile, r, keyed=True) for r in candidates], skip_stored=True)
-        inserted = dict(connection.execute(select(table.c.position, table.c.id).where(table.c.batch_id == batch_id)).all())
+        inserted = dict(connection.execute(
+            select(_ROWS.c.position, _ROWS.c.id).where(_ROWS.c.batch_id == batch_id)).all())
         for r in candidates:
             r.id = inserted.get(r.position)
-    _settle_duplicates(session, profile, rows)
+    _settle_duplicates(connection, profile, rows)
     others = [r for r in rows if r.status != ACCEPTED]
     if others:
         _insert_rows(connection, [_row_params(batch_id, profile, r, keyed=False) for r in others], skip_stored=False)
-    counts = {status: sum(1 for r in rows if r.status == status) for status in (ACCEPTED, REJECTED, DUPLICATE)}
-    session.execute(update(Batch).where(Batch.id == batch_id).values(
+    counts = _counts(rows)
+    connection.execute(update(_BATCHES).where(_BATCHES.c.id == batch_id).values(
         accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE]))
     session.commit()
-    # model_construct: every field comes from this function, already valid
-    return BatchResult.model_construct(batch_id=batch_id, accepted=counts[ACCEPTED], rejected=counts[REJECTED],
-                                       duplicates=counts[DUPLICATE],
-                                       rows=[outcome(r.row, r.status, r.id if r.status == ACCEPTED else r.duplicate_of, r.errors)
-                             for r in rows])
+    return batch_id
 
 
 _ROW_COLUMNS = ("batch_id", "profile", "position", "row_number", "status", "login_column", "login_key",
@@ -283,22 +307,23 @@ _POSTGRES_INSERT = {False: _POSTGRES_SELECT, True: _POSTGRES_SELECT + _SKIP_STOR
 
 def _row_params(batch_id: int, profile: Profile, row: Judged, *, keyed: bool) -> tuple[Any, ...]:
     return (batch_id, profile.id, row.position, row.row, row.status, row.login_column,
-            row.login_key if keyed else None, _json(row.values), _json(row.errors), row.duplicate_of)
+            row.login_key if keyed else None, row.stored_values, _json(row.errors) if row.errors else "[]",
+            row.duplicate_of)
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every row: json.dumps with options builds a new one per call.
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _settle_duplicates(session: Session, profile: Profile, rows: list[Judged]) -> None:
+def _settle_duplicates(connection, profile: Profile, rows: list[Judged]) -> None:
     """Rows the database turned away, and in-batch repeats: duplicate, pointing at the stored row."""
     lost = [r for r in rows if r.status == ACCEPTED and r.id is None]
     existing: dict[str, tuple[int, int, int]] = {}
     keys = [r.login_key for r in lost]
     for start in range(0, len(keys), INSERT_CHUNK):
-        found = session.execute(
-            select(BatchRow.login_key, BatchRow.id, BatchRow.batch_id, BatchRow.row_number)
-            .where(BatchRow.profile == profile.id, BatchRow.login_key.in_(keys[start:start + INSERT_CHUNK])))
+        found = connection.execute(
+            select(_ROWS.c.login_key, _ROWS.c.id, _ROWS.c.batch_id, _ROWS.c.row_number)
+            .where(_ROWS.c.profile == profile.id, _ROWS.c.login_key.in_(keys[start:start + INSERT_CHUNK])))
         existing.update({key: (row_id, batch_id, number) for key, row_id, batch_id, number in found})
     for r in lost:
         row_id, batch_id, number = existing[r.login_key]
@@ -342,9 +367,10 @@ def batch_result(session: Session, batch: Batch) -> BatchResult:
 
 
 def _replay(session: Session, key: str, digest: str) -> BatchResult | None:
-    batch = session.scalar(select(Batch).where(Batch.idempotency_key == key))
-    if batch is None:
+    found = session.connection().execute(
+        select(_BATCHES.c.id, _BATCHES.c.request_hash).where(_BATCHES.c.idempotency_key == key)).first()
+    if found is None:  # the usual case: a new key, answered without loading a batch
         return None
-    if batch.request_hash != digest:
+    if found.request_hash != digest:
         raise IdempotencyConflict(key)
-    return batch_result(session, batch)
+    return batch_result(session, session.get(Batch, found.id))
