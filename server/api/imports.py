@@ -15,7 +15,7 @@ from ..imports import BatchInvalid, IdempotencyConflict, batch_result, submit_ba
 from ..models import Batch, BatchRow
 from ..schemas import BatchDetail, BatchPage, BatchResult, BatchSummary, ErrorBody, ImportRequest, PageQuery
 from . import bp
-from .spec import json_body, operation, query_args
+from .spec import json_body, json_response, operation, query_args
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every store
 IDEMPOTENCY_KEY = "Idempotency-Key"
@@ -45,7 +45,7 @@ def create_import():
         raise ApiError(422, "invalid_batch", exc.message, exc.details) from None
     except IdempotencyConflict as exc:
         raise ApiError(409, "idempotency_conflict", str(exc)) from None
-    return result.model_dump(mode="json"), 201
+    return json_response(result, 201)
 
 
 def _idempotency_key() -> str:
@@ -91,7 +91,7 @@ def get_import(batch_id: int):
     db = get_db()
     batch = _batch_or_404(batch_id)
     detail = BatchDetail(**summary(batch).model_dump(), rows=batch_result(db, batch).rows)
-    return detail.model_dump(mode="json")
+    return json_response(detail)
 
 
 @operation(bp, "GET", "/imports/<int:batch_id>/export", "The upload file the target system accepts", {

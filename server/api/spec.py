@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, current_app, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
@@ -87,6 +87,13 @@ def json_body(model: type[BaseModel], context: dict[str, Any] | None = None) -> 
         raise ApiError(422, "invalid_body", "The body must be a JSON object like "
                        '{"profile": "ipass", "rows": [{"fname": "Ann", ...}]}.')
     return _validated(model, data, {**(context or {}), "text_is_clean": not may_hold_unstorable_text(text)})
+
+
+def json_response(model: BaseModel, status: int = 200) -> Response:
+    """MODEL as the response body, serialised by pydantic straight to JSON bytes: an import's
+    answer holds a result for every row (tens of thousands), and going through dicts and Flask's
+    encoder would build and walk it twice."""
+    return current_app.response_class(model.model_dump_json(), status=status, mimetype=JSON_TYPE)
 
 
 def _reject_constant(name: str) -> Any:
