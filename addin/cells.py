@@ -9,17 +9,20 @@ import re
 import unicodedata
 
 # Spaces Excel users paste in from web pages and PDFs, besides the ordinary one.
-_SPACES = " \t\u00a0\u2007\u202f\u2009\u200b\ufeff\u3000"
+SPACES = " \t\u00a0\u2007\u202f\u2009\u200b\ufeff\u3000"
 # C0 and C1 control characters and DEL: no import format survives them.
 _CONTROL_RANGES = r"\x00-\x1f\x7f-\x9f"
 _SURROGATE_RANGE = r"\ud800-\udfff"
 _CONTROL = re.compile(f"[{_CONTROL_RANGES}]")
 _SURROGATE = re.compile(f"[{_SURROGATE_RANGE}]")
-_CONTROL_OR_SURROGATE = re.compile(f"[{_CONTROL_RANGES}{_SURROGATE_RANGE}]")  # one search clears a clean cell
+_CONTROL_OR_SURROGATE = re.compile(f"[{_CONTROL_RANGES}{_SURROGATE_RANGE}]")
+# A match when text holds a control character or a broken code point: one search clears a clean
+# cell, which is why the engine's row loop calls it directly.
+search_control_or_surrogate = _CONTROL_OR_SURROGATE.search
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip(_SPACES))
+    return value is None or (isinstance(value, str) and not value.strip(SPACES))
 
 
 def number_text(value: float | int) -> str:
@@ -49,12 +52,12 @@ def to_text(value: object) -> str:
 
 
 def trim(text: str) -> str:
-    return text.strip(_SPACES)
+    return text.strip(SPACES)
 
 
 def control_character(text: str) -> str | None:
     """The first control character or broken-unicode code point in text, if any."""
-    if _CONTROL_OR_SURROGATE.search(text) is None:
+    if search_control_or_surrogate(text) is None:
         return None
     match = _CONTROL.search(text) or _SURROGATE.search(text)
     return match.group() if match else None

@@ -5,13 +5,13 @@ import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from .cells import control_character, describe_char, is_blank, to_text, trim
+from .cells import SPACES, control_character, describe_char, is_blank, search_control_or_surrogate, to_text, trim
 from .columns import Column, Profile, ProfileSettings, header_token
-from .fields import Context, quote
+from .fields import CHECKS, Check, Checked, Context, quote
 from .findings import Finding, Level
 from .sheet_layout import ANNOTATION_HEADERS, MARK_FOR_LEVEL, NO_MARK, column_letter
 
@@ -191,6 +191,12 @@ def check_cell(column: Column, raw: Any, required: bool, ctx: Context, row: int)
     trimmed = value != text and type(raw) is str
     if not trimmed and not checked.problems:
         return checked.value, []  # the usual clean cell, without the bookkeeping below
+    return checked.value, _check_findings(column, raw, checked, trimmed, row)
+
+
+def _check_findings(column: Column, raw: Any, checked: Checked, trimmed: bool, row: int) -> list[Finding]:
+    """A checked cell's problems as findings, its repairs (and trimming) combined into one."""
+    header = column.header
     fixes = ["removed spaces around the value"] if trimmed else []
     findings: list[Finding] = []
     for level, message in checked.problems:
@@ -202,46 +208,110 @@ def check_cell(column: Column, raw: Any, required: bool, ctx: Context, row: int)
         shown_fix = column.shown(checked.value)
         findings.append(Finding(Level.FIXED, f"{header}: {'; '.join(fixes)}", header, row,
                                 column.shown(raw), shown_fix if isinstance(shown_fix, str) else None))
-    return checked.value, findings
+    return findings
 
 
 def _printable(text: str) -> str:
     return text.encode("unicode_escape", "backslashreplace").decode("ascii")[:80]
 
 
-def validate_row(profile: Profile, positions: Sequence[tuple[int, Column]], required: frozenset[str],
-                 cells: Sequence[Any], row: int, settings: ProfileSettings, ctx: Context,
-                 known: dict[str, dict[str, str]] | None = None) -> RowResult:
-    """One data row. known holds, per column key, texts already found clean in this file with their
-    normalized value: a file repeats a few values in most columns (y/n, IDs, countries), and
-    check_cell gives a clean text the same result on every row."""
-    values: dict[str, str] = {}
-    findings: list[Finding] = []
-    width = len(cells)
-    for index, column in positions:
-        key = column.key
-        raw = cells[index] if index < width else None
-        memo = known.get(key) if known is not None and type(raw) is str else None
-        value = memo.get(raw) if memo is not None else None
-        if value is None:
-            value, cell_findings = check_cell(column, raw, key in required, ctx, row)
-            if cell_findings:
-                findings.extend(cell_findings)
-            elif memo is not None and len(memo) < _KNOWN_PER_COLUMN:
-                memo[raw] = value
-        values[key] = value
-        if value and column.ignored_unless and not getattr(settings, column.ignored_unless):
-            findings.append(Finding(Level.WARNING, f"{column.header}: {column.ignored_note}",
-                                    column.header, row, column.shown(raw)))
-    failed = {f.column for f in findings if f.level is Level.ERROR} if findings else _NO_COLUMNS
-    for rule in profile.row_rules:
-        for level, key, message in rule(values, settings):
-            column = profile.by_key[key]
-            if level is Level.ERROR and column.header in failed:
-                continue  # the cell's own error already explains it
-            findings.append(Finding(level, f"{column.header}: {message}", column.header, row,
-                                    column.shown(values.get(key))))
-    return RowResult(row, values, findings)
+class _MappedColumn(NamedTuple):
+    """What the row loop needs of one column the file has, looked up once per file."""
+
+    index: int  # the cell's position in a row
+    key: str
+    column: Column
+    check: Check  # the column's field check, called without Column.check's dispatch
+    max_length: int
+    required: bool
+    known: dict[str | bool, str] | None  # clean texts (and booleans) already seen in this file -> value
+    ignored: str | None  # the warning when the vendor ignores this column under these settings
+
+
+def _mapped_columns(profile: Profile, positions: Sequence[tuple[int, Column]],
+                    settings: ProfileSettings) -> list[_MappedColumn]:
+    # Login and unique columns never repeat a value in a good file: remembering them is wasted work.
+    unique = {*profile.login_key_columns, *profile.unique}
+    return [_MappedColumn(
+        index, column.key, column, CHECKS[column.kind], column.max_length, column.is_required(settings),
+        None if column.key in unique else {},
+        f"{column.header}: {column.ignored_note}"
+        if column.ignored_unless and not getattr(settings, column.ignored_unless) else None,
+    ) for index, column in positions]
+
+
+def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, rows: list[Sequence[Any]],
+                data_from: int, numbers: Sequence[int]) -> list[RowResult]:
+    """Every data row, blank rows skipped.
+
+    A clean text cell, the usual case, is checked here directly: its text, the control-character
+    guard, trimming, the length limit and the column's check, exactly as check_cell does them.
+    Anything else (empty, trimmed, too long, not text, a problem found) goes through check_cell or
+    its bookkeeping, so every finding is worded in one place. Clean texts (and Excel's TRUE and
+    FALSE) are remembered per column: a file repeats a few values in most columns (y/n, IDs,
+    countries), and a clean value gets the same result on every row.
+    """
+    mapped = _mapped_columns(profile, header.positions, settings)
+    ctx = Context(default_region=settings.default_region)
+    rules = profile.row_rules
+    by_key = profile.by_key
+    line_width = None if header.has_header_row else len(profile.columns)  # positional lines: stray values
+    results: list[RowResult] = []
+    for i in range(data_from, len(rows)):
+        cells = rows[i]
+        row = numbers[i]
+        width = len(cells)
+        values: dict[str, str] = {}
+        findings: list[Finding] = []
+        for index, key, column, check, max_length, required, known, ignored in mapped:
+            raw = cells[index] if index < width else None
+            if type(raw) is str:
+                value = known.get(raw) if known is not None else None
+                if value is None:
+                    value = raw.strip(SPACES)
+                    if (value and len(value) == len(raw) and len(value) <= max_length
+                            and search_control_or_surrogate(raw) is None):
+                        checked = check(column, value, raw, ctx)
+                        value = checked.value
+                        if checked.problems:
+                            findings.extend(_check_findings(column, raw, checked, False, row))
+                        elif known is not None and len(known) < _KNOWN_PER_COLUMN:
+                            known[raw] = value
+                    else:
+                        value, cell_findings = check_cell(column, raw, required, ctx, row)
+                        if cell_findings:
+                            findings.extend(cell_findings)
+                        elif known is not None and len(known) < _KNOWN_PER_COLUMN:
+                            known[raw] = value
+            elif raw is None and not required:
+                value = ""
+            elif type(raw) is bool and known is not None and raw in known:
+                value = known[raw]  # Excel's own TRUE and FALSE, remembered like texts
+            else:
+                value, cell_findings = check_cell(column, raw, required, ctx, row)
+                if cell_findings:
+                    findings.extend(cell_findings)
+                elif type(raw) is bool and known is not None:
+                    known[raw] = value
+            values[key] = value
+            if ignored is not None and value:
+                findings.append(Finding(Level.WARNING, ignored, column.header, row, column.shown(raw)))
+        if not any(values.values()) and all(is_blank(c) for c in cells):
+            continue  # a blank row (every mapped value empty is rare, so this is seldom asked)
+        if rules:
+            failed = {f.column for f in findings if f.level is Level.ERROR} if findings else _NO_COLUMNS
+            for rule in rules:
+                for level, key, message in rule(values, settings):
+                    column = by_key[key]
+                    if level is Level.ERROR and column.header in failed:
+                        continue  # the cell's own error already explains it
+                    findings.append(Finding(level, f"{column.header}: {message}", column.header, row,
+                                            column.shown(values.get(key))))
+        result = RowResult(row, values, findings)
+        if line_width is not None and width > line_width:
+            _too_many_values(profile, cells, result)
+        results.append(result)
+    return results
 
 
 # --------------------------------------------------------------------------- whole files
@@ -253,6 +323,11 @@ def _collector_paused() -> Iterator[None]:
     The report's objects hold no reference cycles, yet the collector rescans every one of them
     over and over as rows accumulate: about a fifth of the time at 100,000 rows. The previous
     state is restored, so a caller that disabled the collector keeps it disabled.
+
+    At the end everything is moved to the oldest generation (gc.freeze, then gc.unfreeze, as
+    documented), where the report would land after surviving two collections anyway: otherwise the
+    first young collection after this would scan the whole report at once. Skipped when someone
+    froze objects on purpose, as unfreeze would thaw them.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -260,6 +335,9 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            if not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
@@ -282,28 +360,16 @@ def _validate(profile: Profile, rows: list[Sequence[Any]], start_row: int, setti
               row_numbers: Sequence[int] | None, login_key_duplicates: bool) -> Report:
     file_findings: list[Finding] = []
     settings_obj = _settings(profile, settings, file_findings)
-    number = (lambda i: row_numbers[i]) if row_numbers is not None else (lambda i: start_row + i)
+    numbers = row_numbers if row_numbers is not None else range(start_row, start_row + len(rows))
 
     first = rows[0] if rows else []
     if profile.headerless and not looks_like_header(profile, first):
         header, data_from = positional_header(profile), 0
     else:
-        header, data_from = map_header(profile, first, number(0), settings_obj), 1
+        header, data_from = map_header(profile, first, numbers[0] if rows else start_row, settings_obj), 1
     file_findings.extend(header.findings)
 
-    ctx = Context(default_region=settings_obj.default_region)
-    required = frozenset(c.key for _, c in header.positions if c.is_required(settings_obj))
-    known: dict[str, dict[str, str]] = {c.key: {} for _, c in header.positions}
-    results: list[RowResult] = []
-    for i in range(data_from, len(rows)):
-        cells = rows[i]
-        if all(is_blank(c) for c in cells):
-            continue
-        result = validate_row(profile, header.positions, required, cells, number(i), settings_obj, ctx, known)
-        if not header.has_header_row and len(cells) > len(profile.columns):
-            _too_many_values(profile, cells, result)
-        results.append(result)
-
+    results = _check_rows(profile, header, settings_obj, rows, data_from, numbers)
     _check_row_limit(profile, results, file_findings)
     _check_duplicates(profile, results, login_key_duplicates)
     return Report(profile, settings_obj, header, results, file_findings)
@@ -361,29 +427,27 @@ def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bo
     # Most values occur once: remember the first row per value, and make a list only on a repeat.
     first: dict[tuple[str, str], RowResult] = {}
     repeated: dict[tuple[str, str], list[RowResult]] = {}
-
-    def add(group: tuple[str, str], result: RowResult) -> None:
-        earlier = first.setdefault(group, result)
-        if earlier is not result:
-            members = repeated.get(group)
-            if members is None:
-                repeated[group] = [earlier, result]
-            else:
-                members.append(result)
-
+    login_key, unique = profile.login_key, profile.unique
     logins: set[tuple[str, str]] = set()
     for result in results:
-        found = profile.login_key(result.values)
+        values = result.values
+        found = login_key(values)
         if found and login_keys:
-            add(found, result)
+            earlier = first.setdefault(found, result)
+            if earlier is not result:
+                _repeat(repeated, found, earlier, result)
         elif found:
             if found in logins:
                 continue  # the same user again: the caller reports the whole row as a duplicate
             logins.add(found)
-        for key in profile.unique:
-            value = result.values.get(key)
-            if value and (key, value.casefold()) != found:
-                add((key, value.casefold()), result)
+        for key in unique:
+            value = values.get(key)
+            if value:
+                group = (key, value.casefold())
+                if group != found:
+                    earlier = first.setdefault(group, result)
+                    if earlier is not result:
+                        _repeat(repeated, group, earlier, result)
     for group in first:  # in the order the values first appear, as people read the file
         members = repeated.get(group)
         if members is None:
@@ -396,6 +460,15 @@ def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bo
             member.findings.append(Finding(Level.ERROR,
                 f"{column.header}: {quote(value)} is also in {rows_text}; each user must appear only once",
                 column.header, member.row, column.shown(value)))
+
+
+def _repeat(repeated: dict[tuple[str, str], list[RowResult]], group: tuple[str, str],
+            earlier: RowResult, result: RowResult) -> None:
+    members = repeated.get(group)
+    if members is None:
+        repeated[group] = [earlier, result]
+    else:
+        members.append(result)
 
 
 MAX_ROWS_NAMED = 10  # a value pasted down a whole sheet must not make messages grow with the square

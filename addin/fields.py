@@ -347,7 +347,9 @@ def check_date(col: Column, text: str, raw: object, ctx: Context) -> Checked:
         f"{quote(text)} is not a date: enter it as YYYY-MM-DD (for example 2026-01-31) or as an Excel date")])
 
 
-CHECKS: dict[Kind, Callable[[Column, str, object, Context], Checked]] = {
+Check = Callable[["Column", str, object, Context], Checked]
+
+CHECKS: dict[Kind, Check] = {
     Kind.TEXT: check_text,
     Kind.PASSWORD: check_password,
     Kind.EMAIL: check_email,

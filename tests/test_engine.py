@@ -181,3 +181,18 @@ def test_the_garbage_collector_is_left_as_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_report_leaves_nothing_frozen_and_thaws_nothing_frozen_before():
+    import gc
+    rows = [IPLUM_HEADER, ["email", None, "a@example.com", "A"]]
+    assert gc.get_freeze_count() == 0
+    validate(IPLUM, rows)
+    assert gc.get_freeze_count() == 0  # moved to the oldest generation, not left in the permanent one
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        validate(IPLUM, rows)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
