@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 import phonenumbers
+import phonenumbers.phonenumberutil as _pnu
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import DOT_ATOM_TEXT, EMAIL_MAX_LENGTH
@@ -141,9 +142,8 @@ def _e164(candidate: str, region: str | None) -> str | None:
     vendors' own examples use fictional exchanges (+1 408 123 1234) that libphonenumber
     marks unassigned, and the target systems take them.
     """
-    try:
-        number = phonenumbers.parse(candidate, region)
-    except phonenumbers.NumberParseException:
+    number = _parsed(candidate, region)
+    if number is None:
         return None
     # The cheap length test first: most numbers pass it, and then validity need not be computed.
     if not (phonenumbers.is_possible_number_with_reason(number) == _IS_POSSIBLE
@@ -152,6 +152,49 @@ def _e164(candidate: str, region: str | None) -> str | None:
     if phonenumbers.region_code_for_country_code(number.country_code) == phonenumbers.UNKNOWN_REGION:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parsed(candidate: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """phonenumbers.parse(candidate, region), None where it raises."""
+    digits = candidate[1:]
+    if (region is None and candidate[:1] == "+" and 3 <= len(digits) <= _MAX_DIGITS_AFTER_PLUS
+            and digits.isascii() and digits.isdigit()):
+        return _parsed_international(digits)
+    try:
+        return phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+_MAX_DIGITS_AFTER_PLUS = 3 + _pnu._MAX_LENGTH_FOR_NSN  # the longest country code and national number
+_NATIONAL_PREFIX_KEPT = (_pnu.ValidationResult.TOO_SHORT, _pnu.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+                         _pnu.ValidationResult.INVALID_LENGTH)
+
+
+def _parsed_international(digits: str) -> phonenumbers.PhoneNumber | None:
+    """What phonenumbers.parse('+' + digits) gives for plain ASCII digits, about four times faster.
+
+    Most phone cells hold exactly this, and parse spends most of its time looking for a number
+    inside free text (RFC 3966 parts, extensions, letters, other scripts' digits), none of which
+    plain digits after a '+' can have. What is left is done here with libphonenumber's own steps
+    and metadata: the country code, the national prefix dropped when the rest still has a
+    possible length, the length limits and Italian leading zeros. tests/test_fields_phone_parse.py
+    holds this to parse's own results for every country code.
+    """
+    country_code, national = _pnu._extract_country_code(digits)
+    if not country_code or len(national) < _pnu._MIN_LENGTH_FOR_NSN:
+        return None
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, phonenumbers.region_code_for_country_code(country_code))
+    _, without_prefix, _ = _pnu._maybe_strip_national_prefix_carrier_code(national, metadata)
+    if _pnu._test_number_length(without_prefix, metadata) not in _NATIONAL_PREFIX_KEPT:
+        national = without_prefix
+    if not _pnu._MIN_LENGTH_FOR_NSN <= len(national) <= _pnu._MAX_LENGTH_FOR_NSN:
+        return None
+    number = phonenumbers.PhoneNumber(country_code=country_code)
+    _pnu._set_italian_leading_zeros_for_phone_number(national, number)
+    number.national_number = int(national)
+    return number
 
 
 _IS_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
