@@ -80,14 +80,14 @@ def run_serve(args: argparse.Namespace) -> int:
               "this address can try tokens and the sign-in page; put it behind HTTPS and a firewall.",
               file=sys.stderr)
     store = "PostgreSQL" if app.config["DATABASE_URL"].startswith("postgresql") else "SQLite"
-    _tune_collector()
+    tune_collector()
     print(f"rosterbook serve: http://{args.host}:{args.port}/ ({store} store, pid {os.getpid()})", flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="rosterbook",
                    clear_untrusted_proxy_headers=True)
     return 0
 
 
-def _tune_collector() -> None:
+def tune_collector() -> None:
     """The served process holds about 120,000 long-lived objects (Flask, SQLAlchemy, pydantic,
     phone metadata), and a 10,000-row import allocates hundreds of thousands more: at Python's
     default thresholds the cyclic collector rescans them all many times per batch (a fifth of
