@@ -255,18 +255,17 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
     candidates = sorted((r for r in accepted if r.login_key is not None), key=_LOGIN_KEY)
     candidates += (r for r in accepted if r.login_key is None)
     if candidates:
-        # One executemany, in login-key order so concurrent batches lock keys in one order. The
-        # database skips rows whose login key is already stored; the ids of those it kept are
-        # read back after (cheaper than RETURNING, which makes every chunk a new statement).
-        _insert_rows(connection, [_row_params(batch_id, profile, r, keyed=True) for r in candidates], skip_stored=True)
-        inserted = dict(connection.execute(
-            select(_ROWS.c.position, _ROWS.c.id).where(_ROWS.c.batch_id == batch_id)).all())
+        # In login-key order, so concurrent batches lock keys in one order. The database skips
+        # rows whose login key is already stored: those get no id.
+        params = [_row_params(batch_id, profile, r, keyed=True) for r in candidates]
+        inserted = _insert_rows(connection, batch_id, params, skip_stored=True)
         for r in candidates:
             r.id = inserted.get(r.position)
     _settle_duplicates(connection, profile, rows)
     others = [r for r in rows if r.status != ACCEPTED]
     if others:
-        _insert_rows(connection, [_row_params(batch_id, profile, r, keyed=False) for r in others], skip_stored=False)
+        _insert_rows(connection, batch_id, [_row_params(batch_id, profile, r, keyed=False) for r in others],
+                     skip_stored=False)
     counts = _counts(rows)
     connection.execute(update(_BATCHES).where(_BATCHES.c.id == batch_id).values(
         accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE]))
@@ -278,17 +277,27 @@ _ROW_COLUMNS = ("batch_id", "profile", "position", "row_number", "status", "logi
                 "values", "errors", "duplicate_of")
 
 
-def _insert_rows(connection, params: list[tuple[Any, ...]], *, skip_stored: bool) -> None:
+def _insert_rows(connection, batch_id: int, params: list[tuple[Any, ...]], *, skip_stored: bool) -> dict[int, int]:
     """Insert batch rows straight through the driver: a batch has up to tens of thousands of
     rows, and SQLAlchemy's per-row parameter handling would cost more than the database's work.
-    SQLite takes an executemany. PostgreSQL takes one statement with a column of values per
-    array (unnest), ordered by login key so concurrent batches lock keys in one order; one
-    statement per row would cost a round of parsing and planning each."""
+    With skip_stored, rows whose login key is already stored are skipped, and the ids of the rows
+    inserted are returned by position.
+
+    SQLite takes an executemany, and the ids are read back after (RETURNING would make every
+    row a statement of its own). PostgreSQL takes one statement with a column of values per array
+    (unnest), returning the ids; one statement per row would cost a round of parsing and planning
+    each. Its rows go in login-key order by byte value (COLLATE "C": the same order for every
+    batch, and a cheaper sort than the database's language rules)."""
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(_POSTGRES_INSERT[skip_stored], tuple(list(column) for column in zip(*params)))
-    else:
-        sql = _SQLITE_INSERT + (_SKIP_STORED if skip_stored else "")
-        connection.exec_driver_sql(sql, params)
+        arrays = tuple(list(column) for column in zip(*params))
+        if not skip_stored:
+            connection.exec_driver_sql(_POSTGRES_INSERT, arrays)
+            return {}
+        return dict(connection.exec_driver_sql(_POSTGRES_INSERT_KEYED, arrays).all())
+    connection.exec_driver_sql(_SQLITE_INSERT + (_SKIP_STORED if skip_stored else ""), params)
+    if not skip_stored:
+        return {}
+    return dict(connection.execute(select(_ROWS.c.position, _ROWS.c.id).where(_ROWS.c.batch_id == batch_id)).all())
 
 
 _QUOTED = ", ".join(f'"{column}"' for column in _ROW_COLUMNS)
@@ -296,11 +305,11 @@ _SKIP_STORED = " ON CONFLICT (profile, login_key) DO NOTHING"
 _SQLITE_INSERT = f"INSERT INTO batch_rows ({_QUOTED}) VALUES ({', '.join('?' for _ in _ROW_COLUMNS)})"
 _POSTGRES_ARRAYS = ("integer[]", "text[]", "integer[]", "integer[]", "text[]", "text[]", "text[]", "text[]", "text[]",
                     "integer[]")
-_POSTGRES_SELECT = (f"INSERT INTO batch_rows ({_QUOTED}) "
+_POSTGRES_INSERT = (f"INSERT INTO batch_rows ({_QUOTED}) "
                     "SELECT b, p, pos, rn, st, lc, lk, v::jsonb, e::jsonb, d FROM unnest("
                     + ", ".join(f"%b::{kind}" for kind in _POSTGRES_ARRAYS)  # %b: binary, no text escaping
-                    + ") AS t(b, p, pos, rn, st, lc, lk, v, e, d) ORDER BY lk")
-_POSTGRES_INSERT = {False: _POSTGRES_SELECT, True: _POSTGRES_SELECT + _SKIP_STORED}
+                    + ") AS t(b, p, pos, rn, st, lc, lk, v, e, d)")
+_POSTGRES_INSERT_KEYED = _POSTGRES_INSERT + ' ORDER BY lk COLLATE "C"' + _SKIP_STORED + " RETURNING position, id"
 
 
 def _row_params(batch_id: int, profile: Profile, row: Judged, *, keyed: bool) -> tuple[Any, ...]:
