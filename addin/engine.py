@@ -224,7 +224,8 @@ class _MappedColumn(NamedTuple):
     check: Check  # the column's field check, called without Column.check's dispatch
     max_length: int
     required: bool
-    known: dict[str | bool, str] | None  # clean texts (and booleans) already seen in this file -> value
+    known: dict[str | bool, str]  # clean texts (and booleans) already seen in this file -> value
+    room: int  # how many entries known may hold: none for login and unique columns
     ignored: str | None  # the warning when the vendor ignores this column under these settings
 
 
@@ -234,7 +235,7 @@ def _mapped_columns(profile: Profile, positions: Sequence[tuple[int, Column]],
     unique = {*profile.login_key_columns, *profile.unique}
     return [_MappedColumn(
         index, column.key, column, CHECKS[column.kind], column.max_length, column.is_required(settings),
-        None if column.key in unique else {},
+        {}, 0 if column.key in unique else _KNOWN_PER_COLUMN,
         f"{column.header}: {column.ignored_note}"
         if column.ignored_unless and not getattr(settings, column.ignored_unless) else None,
     ) for index, column in positions]
@@ -263,10 +264,10 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
         width = len(cells)
         values: dict[str, str] = {}
         findings: list[Finding] = []
-        for index, key, column, check, max_length, required, known, ignored in mapped:
+        for index, key, column, check, max_length, required, known, room, ignored in mapped:
             raw = cells[index] if index < width else None
             if type(raw) is str:
-                value = known.get(raw) if known is not None else None
+                value = known.get(raw)
                 if value is None:
                     value = raw.strip(SPACES)
                     if (value and len(value) == len(raw) and len(value) <= max_length
@@ -275,23 +276,23 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
                         value = checked.value
                         if checked.problems:
                             findings.extend(_check_findings(column, raw, checked, False, row))
-                        elif known is not None and len(known) < _KNOWN_PER_COLUMN:
+                        elif len(known) < room:
                             known[raw] = value
                     else:
                         value, cell_findings = check_cell(column, raw, required, ctx, row)
                         if cell_findings:
                             findings.extend(cell_findings)
-                        elif known is not None and len(known) < _KNOWN_PER_COLUMN:
+                        elif len(known) < room:
                             known[raw] = value
             elif raw is None and not required:
                 value = ""
-            elif type(raw) is bool and known is not None and raw in known:
+            elif type(raw) is bool and raw in known:
                 value = known[raw]  # Excel's own TRUE and FALSE, remembered like texts
             else:
                 value, cell_findings = check_cell(column, raw, required, ctx, row)
                 if cell_findings:
                     findings.extend(cell_findings)
-                elif type(raw) is bool and known is not None:
+                elif type(raw) is bool and room:
                     known[raw] = value
             values[key] = value
             if ignored is not None and value:
