@@ -270,11 +270,13 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
                 value = known.get(raw)
                 if value is None:
                     value = raw.strip(SPACES)
-                    if (value and len(value) == len(raw) and len(value) <= max_length
+                    # strip gives the text itself back when there is nothing to trim (otherwise
+                    # check_cell below does the same work, only slower)
+                    if (value is raw and value and len(value) <= max_length
                             and search_control_or_surrogate(raw) is None):
                         checked = check(column, value, raw, ctx)
-                        value = checked.value
-                        if checked.problems:
+                        value, problems = checked
+                        if problems:
                             findings.extend(_check_findings(column, raw, checked, False, row))
                         elif len(known) < room:
                             known[raw] = value
