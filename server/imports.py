@@ -16,8 +16,10 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import cache, partial
 from operator import attrgetter
 from typing import Any
 
@@ -124,7 +126,8 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
     profile = get_profile(profile_id)
     source = dict(source or {})
     numbers = source.get("row_numbers") or list(range(1, len(records) + 1))
-    digest = request_hash(profile_id, records, source, settings, submitted_by)
+    # Computed once, when first needed: for a key already stored, or to be stored with the batch.
+    digest = cache(partial(request_hash, profile_id, records, source, settings, submitted_by))
     _end_read_transaction(session)
     if idempotency_key is not None:
         replay = _replay(session, idempotency_key, digest)
@@ -202,8 +205,8 @@ def _insert(session: Session):
     return postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else insert
 
 
-def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None, digest: str,
-           submitted_by: str, source: Mapping[str, Any]) -> BatchResult:
+def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
+           digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any]) -> BatchResult:
     with writing(session):
         batch_id = _store_in_transaction(session, profile, batch, idempotency_key=idempotency_key, digest=digest,
                                          submitted_by=submitted_by, source=source)
@@ -233,16 +236,18 @@ _LOGIN_KEY = attrgetter("login_key")
 
 
 def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
-                          digest: str, submitted_by: str, source: Mapping[str, Any]) -> int | None:
+                          digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any]) -> int | None:
     """The batch's id once committed, or None when another request with the key committed first.
 
     Table-level statements on the session's connection: the ORM would only add bookkeeping here
-    (there are no objects to track), and this runs while SQLite writers wait their turn."""
+    (there are no objects to track), and this runs while SQLite writers wait their turn. The
+    request's fingerprint is written with the counts at the end, so that PostgreSQL can insert
+    the rows while this process computes it."""
     connection = session.connection()
     stored_source = {k: v for k, v in source.items() if k != "row_numbers"}
     statement = _insert(session)(_BATCHES).values(
         profile=profile.id, submitted_by=submitted_by, source=stored_source, accepted=0, rejected=0, duplicates=0,
-        idempotency_key=idempotency_key, request_hash=digest, created_at=utcnow())
+        idempotency_key=idempotency_key, request_hash="", created_at=utcnow())
     if idempotency_key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
     batch_id = connection.execute(statement.returning(_BATCHES.c.id)).scalar()
@@ -258,7 +263,8 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
         # In login-key order, so concurrent batches lock keys in one order. The database skips
         # rows whose login key is already stored: those get no id.
         params = [_row_params(batch_id, profile, r, keyed=True) for r in candidates]
-        inserted = _insert_rows(connection, batch_id, params, skip_stored=True)
+        insert = partial(_insert_rows, connection, batch_id, params, skip_stored=True)
+        inserted = _while(connection, len(params), insert, digest)
         for r in candidates:
             r.id = inserted.get(r.position)
     _settle_duplicates(connection, profile, rows)
@@ -268,9 +274,29 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
                      skip_stored=False)
     counts = _counts(rows)
     connection.execute(update(_BATCHES).where(_BATCHES.c.id == batch_id).values(
-        accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE]))
+        accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE], request_hash=digest()))
     session.commit()
     return batch_id
+
+
+_DATABASE_WAITS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rosterbook-insert")
+_WAIT_ROWS = 1000  # below this the database answers sooner than a thread is handed the work
+
+
+def _while(connection, rows: int, work: Callable[[], Any], meanwhile: Callable[[], Any]) -> Any:
+    """work() (an insert of rows), with meanwhile() done during it where that saves time:
+    PostgreSQL does an insert's work in its own process while this one waits with the GIL
+    released, so a big insert runs in a worker thread (nothing here touches the connection
+    meanwhile). SQLite's inserts need this process throughout: one after the other."""
+    if connection.dialect.name != "postgresql" or rows < _WAIT_ROWS:
+        meanwhile()
+        return work()
+    future = _DATABASE_WAITS.submit(work)
+    try:
+        meanwhile()
+    finally:
+        wait([future])
+    return future.result()
 
 
 _ROW_COLUMNS = ("batch_id", "profile", "position", "row_number", "status", "login_column", "login_key",
@@ -374,11 +400,11 @@ def batch_result(session: Session, batch: Batch) -> BatchResult:
                                        duplicates=batch.duplicates, rows=stored_outcomes(session, batch.id))
 
 
-def _replay(session: Session, key: str, digest: str) -> BatchResult | None:
+def _replay(session: Session, key: str, digest: Callable[[], str]) -> BatchResult | None:
     found = session.connection().execute(
         select(_BATCHES.c.id, _BATCHES.c.request_hash).where(_BATCHES.c.idempotency_key == key)).first()
     if found is None:  # the usual case: a new key, answered without loading a batch
         return None
-    if found.request_hash != digest:
+    if found.request_hash != digest():
         raise IdempotencyConflict(key)
     return batch_result(session, session.get(Batch, found.id))

@@ -131,6 +131,21 @@ def test_ten_thousand_rows_in_one_batch(store_app):
     assert count(store_app, status="accepted") == 10_000
 
 
+def test_a_big_batch_answers_with_stored_ids_and_keeps_its_key(store_app):
+    """Big enough for PostgreSQL to insert the rows while the request's fingerprint is computed."""
+    rows = example_rows("pbx", 1500)
+    rows.append(dict(rows[7]))  # a repeat within the batch
+    first = submit(store_app, "pbx", rows, key="big")
+    assert (first.accepted, first.duplicates) == (1500, 1)
+    with session_scope(store_app) as session:
+        stored = dict(session.execute(select(BatchRow.position, BatchRow.id).where(BatchRow.status == "accepted")).all())
+    assert [r["id"] for r in first.rows[:1500]] == [stored[position] for position in range(1500)]
+    assert first.rows[1500]["id"] == stored[7]
+    assert submit(store_app, "pbx", rows, key="big") == first
+    with pytest.raises(IdempotencyConflict):
+        submit(store_app, "pbx", rows[:-1], key="big")
+
+
 def test_concurrent_batches_store_each_user_once(store_app):
     """Eight threads, each with its own session, submit overlapping batches at once."""
     results, errors = [], []
