@@ -220,8 +220,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def load_average() -> str:
-    """Other work on the machine slows the server and the floor alike, but not equally: say how much there was."""
-    return " ".join(f"{n:.1f}" for n in os.getloadavg())
+    """Other work on the machine slows the server and the floor alike, but not equally: say how
+    much there was, and how fast this machine ran a fixed loop of Python (its shared cores' speed
+    drifts, by up to half, even when nothing else runs)."""
+    started = time.process_time()
+    sum(i * i for i in range(1_000_000))
+    loop_ms = (time.process_time() - started) * 1000
+    return f"{' '.join(f'{n:.1f}' for n in os.getloadavg())}, a fixed Python loop took {loop_ms:.0f} ms"
 
 
 if __name__ == "__main__":
