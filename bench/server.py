@@ -10,8 +10,7 @@ data dir, with fsync on):
    validated by the profile (validate_records) plus one executemany of those rows (the server
    stores every row of a batch, accepted or not, so the batch page can show each one). Like
    the served process, which is new for every repeat, the floor first forgets what the field
-   checks cached and validates the same 50 other rows the server is warmed up with, and it
-   runs under the served process's garbage collector settings (server.commands.tune_collector).
+   checks cached and validates the same 50 other rows the server is warmed up with.
    Each repeat pairs one request with one floor measured right after it; the figure is the
    median of the pairs' ratios.
 2. 16 concurrent submitters of 100-row batches, a fixed count each: throughput, p50 and p99
@@ -45,7 +44,6 @@ from bench.rows import generate, header_row  # noqa: E402
 from bench.validate import forget_checked_values  # noqa: E402
 from server import create_app, db  # noqa: E402
 from server.auth import create_token  # noqa: E402
-from server.commands import tune_collector  # noqa: E402
 from tests.load_clients import new_sent, run_clients  # noqa: E402
 from tests.local_postgres import LocalPostgres  # noqa: E402
 from tests.serve_process import ServeProcess  # noqa: E402
@@ -202,7 +200,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-big", action="store_true", help="only the concurrent submitters")
     args = parser.parse_args(argv)
     print(f"load average {load_average()} at the start", flush=True)
-    tune_collector()  # the floor runs under the served process's collector settings
     postgres = LocalPostgres(durable=True).start() if "postgresql" in args.stores else None
     try:
         with tempfile.TemporaryDirectory(prefix="rosterbook-bench-") as workdir:

@@ -6,7 +6,6 @@ and brings its schema up to date first, so a fresh machine needs no separate set
 from __future__ import annotations
 
 import argparse
-import gc
 import getpass
 import ipaddress
 import logging
@@ -14,7 +13,6 @@ import os
 import sys
 
 LOOPBACK_NAMES = {"localhost"}
-GC_YOUNG_THRESHOLD = 10_000  # allocations between collections of young objects (Python's default: 700)
 RECV_BYTES = 256 * 1024  # read request bodies in large pieces: a 10,000-row batch is about 3 MB (waitress: 8 KB)
 
 
@@ -81,23 +79,10 @@ def run_serve(args: argparse.Namespace) -> int:
               "this address can try tokens and the sign-in page; put it behind HTTPS and a firewall.",
               file=sys.stderr)
     store = "PostgreSQL" if app.config["DATABASE_URL"].startswith("postgresql") else "SQLite"
-    tune_collector()
     print(f"rosterbook serve: http://{args.host}:{args.port}/ ({store} store, pid {os.getpid()})", flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="rosterbook",
                    clear_untrusted_proxy_headers=True, recv_bytes=RECV_BYTES)
     return 0
-
-
-def tune_collector() -> None:
-    """The served process holds about 120,000 long-lived objects (Flask, SQLAlchemy, pydantic,
-    phone metadata), and a 10,000-row import allocates hundreds of thousands more: at Python's
-    default thresholds the cyclic collector rescans them all many times per batch (a fifth of
-    the request's time). What is loaded now is frozen (never scanned again), and young objects
-    are collected every GC_YOUNG_THRESHOLD allocations instead of 700; garbage cycles are still
-    collected, so memory stays bounded."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def run_token_create(args: argparse.Namespace) -> int:
