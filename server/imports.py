@@ -13,7 +13,6 @@ Passwords (secret columns) are dropped before storage: they are never stored, in
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -89,25 +88,27 @@ def request_hash(profile_id: str, records: Sequence[Mapping[str, Any]], source: 
                  settings: Mapping[str, Any] | None, submitted_by: str) -> str:
     """The fingerprint an Idempotency-Key is stored with, to tell a replay from a different body.
 
-    Password cells count only as filled or empty: a fast hash over them would let anyone who reads
-    the database test guesses against it. So a request that differs from the first only in a
-    password is taken as its replay.
+    The rows as they came, keys in the order sent (a retry resends the same body), encoded by
+    pydantic-core: 10,000 rows in a few milliseconds. Password cells count only as filled or
+    empty: a fast hash over them would let anyone who reads the database test guesses against
+    it. So a request that differs from the first only in a password is taken as its replay.
     """
-    body = {"profile": profile_id, "rows": _without_secrets(profile_id, records), "source": source or {},
-            "settings": settings or {}, "submitted_by": submitted_by}
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))  # ASCII: escaping is the fast path
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    secret = _secret_headers(profile_id, records)
+    head = {"profile": profile_id, "source": source or {}, "settings": settings or {}, "submitted_by": submitted_by,
+            "filled": {h: "".join(["1" if r.get(h) else "0" for r in records])
+                       for h in sorted(secret)}}
+    digest = hashlib.sha256(to_json(head))
+    digest.update(to_json(records, exclude={"__all__": secret} if secret else None))
+    return digest.hexdigest()
 
 
-def _without_secrets(profile_id: str, records: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+def _secret_headers(profile_id: str, records: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The headers in RECORDS, in any spelling, of the profile's password columns."""
     profile = get_profile(profile_id)
     if not any(c.secret for c in profile.columns):
-        return records
+        return set()
     # The few distinct headers are looked up once, not every cell (a batch has up to 50,000 rows).
-    masked = records
-    for header in {h for h in set().union(*(r for r in records if isinstance(r, Mapping))) if _is_secret(profile, h)}:
-        masked = [{**r, header: bool(r[header])} if isinstance(r, Mapping) and header in r else r for r in masked]
-    return masked
+    return {h for h in set().union(*records) if _is_secret(profile, h)}
 
 
 def _is_secret(profile: Profile, header: Any) -> bool:
@@ -171,7 +172,7 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
     by_row = {result.row: result for result in report.rows}
     batch = _Batch(profile)
     add, login_key, error = batch.rows.append, profile.login_key, Level.ERROR  # looked up once: 10,000s of rows
-    secret = {c.key for c in profile.columns if c.secret}
+    secret = {c.key for c in profile.columns if c.secret} or None  # never stored, in any form
     first_seen: dict[tuple[str, str], Judged] = {}
     for position, number in enumerate(numbers):
         result = by_row.get(number)
@@ -179,10 +180,13 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
             add(Judged(position, number, REJECTED, {},
                        [{"column": None, "message": "This row is empty: there is nothing to import"}]))
             continue
-        values = {key: value for key, value in result.values.items() if value and key not in secret}
+        values = result.values
         findings = result.findings
         errors = [{"column": f.column, "message": f.message} for f in findings if f.level is error] if findings else []
-        judged = Judged(position, number, REJECTED if errors else ACCEPTED, values, errors, _json(values))
+        # Stored as the engine gives them, empty cells of the row's columns included; no copy
+        # of 10,000 dicts to drop them (the batch page shows only filled values).
+        judged = Judged(position, number, REJECTED if errors else ACCEPTED, values, errors,
+                        to_json(values, exclude=secret).decode())
         add(judged)
         if errors:
             continue

@@ -34,11 +34,13 @@ def _rows(value: Any, handler, info: ValidationInfo):
         raise ValueError('rows must be a list of objects, one per row: [{"<column header>": <cell value>, ...}]')
     if not value:
         raise ValueError("rows is empty: send at least one row")
-    text_is_clean = (info.context or {}).get("text_is_clean", False)
+    context = info.context or {}
+    text_is_clean = context.get("text_is_clean", False)
     # The types of every cell and header at once, in C loops; row by row only to name the bad row.
     cells = set(map(type, chain.from_iterable(map(dict.values, value))))
     headers = set(map(type, chain.from_iterable(value)))
-    finite = float not in cells or all(math.isfinite(v) for row in value for v in row.values() if type(v) is float)
+    finite = (float not in cells or context.get("numbers_are_finite", False)
+              or all(math.isfinite(v) for row in value for v in row.values() if type(v) is float))
     if text_is_clean and _CELL_TYPES.issuperset(cells) and headers <= {str} and finite:
         return value
     for index, row in enumerate(value, start=1):
@@ -77,6 +79,16 @@ def may_hold_unstorable_text(json_text: str) -> bool:
 
 
 _RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def may_hold_infinite_number(json_text: str) -> bool:
+    """Whether parsed JSON text can hold an infinite float: only a literal beyond 1.8e308 gives
+    one, which takes a three-digit exponent or over 300 digits (matches inside strings only
+    cost the slow check)."""
+    return _HUGE_NUMBER.search(json_text) is not None
+
+
+_HUGE_NUMBER = re.compile(r"[eE][+-]?[0-9]{3}|[0-9]{300}")
 
 
 def _clean_text(text: str, where: str) -> None:

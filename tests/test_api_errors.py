@@ -46,6 +46,8 @@ CASES = {
     "object in a cell": (body(rows=[{"Type": {"x": 1}}]), "application/json", 422, "invalid_body", "not an object"),
     "list in a cell": (body(rows=[{"Type": ["User"]}]), "application/json", 422, "invalid_body", "not a list"),
     "NaN in a cell": (b'{"profile": "pbx", "rows": [{"Type": NaN}]}', "application/json", 400, "malformed_json", "NaN"),
+    "number too big for a float": (b'{"profile": "pbx", "rows": [{"Type": "User", "LastName": 1e999}]}',
+                                   "application/json", 422, "invalid_body", "an infinite number"),
     "unknown field": (body(extra=1), "application/json", 422, "invalid_body", "extra"),
     "too many rows for the profile": (json.dumps({"profile": "commpeak", "rows": ROWS_OF(501)}).encode(),
                                       "application/json", 422, "invalid_body", "at most 500 users per file"),

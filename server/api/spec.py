@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from ..errors import ApiError, validation_details
-from ..schemas import ErrorBody, may_hold_unstorable_text
+from ..schemas import ErrorBody, may_hold_infinite_number, may_hold_unstorable_text
 
 REF = "#/components/schemas/{model}"
 JSON_TYPE = "application/json"
@@ -86,7 +86,8 @@ def json_body(model: type[BaseModel], context: dict[str, Any] | None = None) -> 
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_body", "The body must be a JSON object like "
                        '{"profile": "ipass", "rows": [{"fname": "Ann", ...}]}.')
-    return _validated(model, data, {**(context or {}), "text_is_clean": not may_hold_unstorable_text(text)})
+    return _validated(model, data, {**(context or {}), "text_is_clean": not may_hold_unstorable_text(text),
+                                    "numbers_are_finite": not may_hold_infinite_number(text)})
 
 
 def json_response(model: BaseModel, status: int = 200) -> Response:
