@@ -1,15 +1,14 @@
 """The validation engine: rows exactly as Excel hands them over in, findings and normalized rows out."""
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
 from .cells import SPACES, control_character, describe_char, is_blank, search_control_or_surrogate, to_text, trim
+from .collector import collector_paused
 from .columns import Column, Profile, ProfileSettings, header_token
 from .fields import CHECKS, Check, Checked, Context, quote
 from .findings import Finding, Level
@@ -319,29 +318,6 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
 
 # --------------------------------------------------------------------------- whole files
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a report grows.
-
-    The report's objects hold no reference cycles, yet the collector rescans every one of them
-    over and over as rows accumulate: about a fifth of the time at 100,000 rows. The previous
-    state is restored, so a caller that disabled the collector keeps it disabled.
-
-    At the end everything is moved to the oldest generation (gc.freeze, then gc.unfreeze, as
-    documented), where the report would land after surviving two collections anyway: otherwise the
-    first young collection after this would scan the whole report at once. Skipped when someone
-    froze objects on purpose, as unfreeze would thaw them.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            if not gc.get_freeze_count():
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int = 1,
@@ -354,7 +330,7 @@ def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int 
     login_key_duplicates=False a repeated login key is not an error here: the import server
     reports such rows as duplicates itself (the first one is imported).
     """
-    with _collector_paused():
+    with collector_paused():
         return _validate(profile, rows if isinstance(rows, list) else list(rows), start_row, settings,
                          row_numbers, login_key_duplicates)
 

@@ -263,16 +263,18 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
     accepted = [r for r in rows if r.status == ACCEPTED]
     candidates = sorted((r for r in accepted if r.login_key is not None), key=_LOGIN_KEY)
     candidates += (r for r in accepted if r.login_key is None)
-    if candidates:
-        # In login-key order, so concurrent batches lock keys in one order. The database skips
-        # rows whose login key is already stored: those get no id.
-        params = [_row_params(batch_id, profile, r, keyed=True) for r in candidates]
+    # Rejected rows are settled already and have no login key: they go in the same statement.
+    first = candidates + [r for r in rows if r.status == REJECTED]
+    # In login-key order, so concurrent batches lock keys in one order. The database skips
+    # rows whose login key is already stored: those get no id.
+    if first:
+        params = [_row_params(batch_id, profile, r, keyed=True) for r in first]
         insert = partial(_insert_rows, connection, batch_id, params, skip_stored=True)
         inserted = _while(connection, len(params), insert, digest)
         for r in candidates:
             r.id = inserted.get(r.position)
     _settle_duplicates(connection, profile, rows)
-    others = [r for r in rows if r.status != ACCEPTED]
+    others = [r for r in rows if r.status == DUPLICATE]
     if others:
         _insert_rows(connection, batch_id, [_row_params(batch_id, profile, r, keyed=False) for r in others],
                      skip_stored=False)

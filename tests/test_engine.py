@@ -193,6 +193,8 @@ def test_the_report_leaves_nothing_frozen_and_thaws_nothing_frozen_before():
     try:
         frozen = gc.get_freeze_count()
         validate(IPLUM, rows)
-        assert gc.get_freeze_count() == frozen
+        # not thawed (that would give 0), nothing more frozen; a frozen object that another
+        # thread lets go of meanwhile may lower the count
+        assert 0 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()

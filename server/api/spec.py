@@ -87,7 +87,7 @@ def json_body(model: type[BaseModel], context: dict[str, Any] | None = None) -> 
         raise ApiError(422, "invalid_body", "The body must be a JSON object like "
                        '{"profile": "ipass", "rows": [{"fname": "Ann", ...}]}.')
     return _validated(model, data, {**(context or {}), "text_is_clean": not may_hold_unstorable_text(text),
-                                    "numbers_are_finite": not may_hold_infinite_number(text)})
+                                    "numbers_are_finite": not may_hold_infinite_number(text), "parsed_json": True})
 
 
 def json_response(model: BaseModel, status: int = 200) -> Response:
