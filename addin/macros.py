@@ -7,7 +7,7 @@ an in-process sender for Submit. Either way the same few bulk reads and writes h
 from __future__ import annotations
 
 from .conf import SERVER_URL_KEY, profile_settings
-from .sheet_io import SheetProblem, alert, apply, open_data_sheet
+from .sheet_io import DataSheet, SheetProblem, alert, apply, open_data_sheet
 from .sheet_validation import check_sheet, validation_plan
 from .sheet_writes import ClearWrite, Plan
 from .submission import Sender, submission_plan
@@ -21,12 +21,19 @@ def _caller(book):
     return xw.Book.caller()
 
 
+def _data_sheet(book, action: str) -> DataSheet | None:
+    """The workbook's data sheet, or None after one alert saying why there is none."""
+    try:
+        return open_data_sheet(book)
+    except SheetProblem as exc:
+        alert(book, exc.message, f"rosterbook: {action}", critical=True)
+        return None
+
+
 def validate(book=None) -> Plan | None:
     book = _caller(book)
-    try:
-        data = open_data_sheet(book)
-    except SheetProblem as exc:
-        alert(book, exc.message, "rosterbook: Validate", critical=True)
+    data = _data_sheet(book, "Validate")
+    if data is None:
         return None
     check = check_sheet(data.profile, data.values, data.region, profile_settings(data.profile, data.conf))
     plan = validation_plan(check)
@@ -37,10 +44,8 @@ def validate(book=None) -> Plan | None:
 def submit(book=None, send: Sender | None = None) -> Plan | None:
     """Validate, send the valid rows not yet imported, write back each row's outcome."""
     book = _caller(book)
-    try:
-        data = open_data_sheet(book)
-    except SheetProblem as exc:
-        alert(book, exc.message, "rosterbook: Submit", critical=True)
+    data = _data_sheet(book, "Submit")
+    if data is None:
         return None
     if send is None:
         from .submit_client import HttpSender, find_token
@@ -55,10 +60,8 @@ def submit(book=None, send: Sender | None = None) -> Plan | None:
 def clear_marks(book=None) -> Plan | None:
     """Empty Status, Errors and Marks of every data row (the colours follow Marks); nothing else."""
     book = _caller(book)
-    try:
-        data = open_data_sheet(book)
-    except SheetProblem as exc:
-        alert(book, exc.message, "rosterbook: Clear marks", critical=True)
+    data = _data_sheet(book, "Clear marks")
+    if data is None:
         return None
     region = data.region
     plan = Plan()
