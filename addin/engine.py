@@ -318,8 +318,6 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
 
 # --------------------------------------------------------------------------- whole files
 
-
-
 def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int = 1,
              settings: Mapping[str, Any] | ProfileSettings | None = None,
              row_numbers: Sequence[int] | None = None, login_key_duplicates: bool = True) -> Report:
