@@ -307,6 +307,7 @@ def _while(connection, rows: int, work: Callable[[], Any], meanwhile: Callable[[
 
 _ROW_COLUMNS = ("batch_id", "profile", "position", "row_number", "status", "login_column", "login_key",
                 "values", "errors", "duplicate_of")
+_POSITION = _ROW_COLUMNS.index("position")
 
 
 def _insert_rows(connection, batch_id: int, params: list[tuple[Any, ...]], *, skip_stored: bool) -> dict[int, int]:
@@ -315,8 +316,9 @@ def _insert_rows(connection, batch_id: int, params: list[tuple[Any, ...]], *, sk
     With skip_stored, rows whose login key is already stored are skipped, and the ids of the rows
     inserted are returned by position.
 
-    SQLite takes an executemany, and the ids are read back after (RETURNING would make every
-    row a statement of its own). PostgreSQL takes one statement with a column of values per array
+    SQLite takes an executemany (RETURNING would make every row a statement of its own); the
+    ids follow from the largest id before and after when no row was skipped, and are read
+    back otherwise. PostgreSQL takes one statement with a column of values per array
     (unnest), returning the ids; one statement per row would cost a round of parsing and planning
     each. Its rows go in login-key order by byte value (COLLATE "C": the same order for every
     batch, and a cheaper sort than the database's language rules)."""
@@ -326,15 +328,24 @@ def _insert_rows(connection, batch_id: int, params: list[tuple[Any, ...]], *, sk
             connection.exec_driver_sql(_POSTGRES_INSERT, arrays)
             return {}
         return dict(connection.exec_driver_sql(_POSTGRES_INSERT_KEYED, arrays).all())
-    connection.exec_driver_sql(_SQLITE_INSERT + (_SKIP_STORED if skip_stored else ""), params)
     if not skip_stored:
+        connection.exec_driver_sql(_SQLITE_INSERT, params)
         return {}
+    before = connection.exec_driver_sql(_SQLITE_LAST_ID).scalar() or 0
+    connection.exec_driver_sql(_SQLITE_INSERT + _SKIP_STORED, params)
+    after = connection.exec_driver_sql(_SQLITE_LAST_ID).scalar() or 0
+    if after - before == len(params) and after < _SQLITE_MAX_ROWID:
+        # None skipped: inside this write transaction SQLite gave each row the largest id so
+        # far plus one, in order (its rowid rule below the largest 64-bit integer)
+        return dict(zip([p[_POSITION] for p in params], range(before + 1, after + 1)))
     return dict(connection.execute(select(_ROWS.c.position, _ROWS.c.id).where(_ROWS.c.batch_id == batch_id)).all())
 
 
 _QUOTED = ", ".join(f'"{column}"' for column in _ROW_COLUMNS)
 _SKIP_STORED = " ON CONFLICT (profile, login_key) DO NOTHING"
 _SQLITE_INSERT = f"INSERT INTO batch_rows ({_QUOTED}) VALUES ({', '.join('?' for _ in _ROW_COLUMNS)})"
+_SQLITE_LAST_ID = "SELECT max(id) FROM batch_rows"
+_SQLITE_MAX_ROWID = 2**63 - 1
 _POSTGRES_ARRAYS = ("integer[]", "text[]", "integer[]", "integer[]", "text[]", "text[]", "text[]", "text[]", "text[]",
                     "integer[]")
 _POSTGRES_INSERT = (f"INSERT INTO batch_rows ({_QUOTED}) "

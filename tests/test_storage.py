@@ -146,6 +146,28 @@ def test_a_big_batch_answers_with_stored_ids_and_keeps_its_key(store_app):
         submit(store_app, "pbx", rows[:-1], key="big")
 
 
+def test_every_answered_id_is_the_stored_rows_id(store_app):
+    """Ids come from the insert: with rejected rows in the same statement, and with rows the
+    database skipped because their user is already stored."""
+    def stored_ids() -> dict[tuple[int, int], int]:
+        with session_scope(store_app) as session:
+            found = session.execute(select(BatchRow.batch_id, BatchRow.position, BatchRow.id))
+            return {(batch, position): row_id for batch, position, row_id in found}
+
+    rows = example_rows("pbx", 6, 700_000)
+    rows[2] = {**rows[2], "Type": "Robot"}  # rejected
+    first = submit(store_app, "pbx", rows)
+    again = submit(store_app, "pbx", [*example_rows("pbx", 2, 700_100), rows[4], *example_rows("pbx", 2, 700_200)])
+    ids = stored_ids()
+    for result, accepted in ((first, 5), (again, 4)):
+        assert [r["status"] for r in result.rows].count("accepted") == accepted
+        for position, outcome in enumerate(result.rows):
+            if outcome["status"] == "accepted":
+                assert outcome["id"] == ids[(result.batch_id, position)]
+    assert [r["status"] for r in again.rows] == ["accepted"] * 2 + ["duplicate"] + ["accepted"] * 2
+    assert again.rows[2]["id"] == ids[(first.batch_id, 4)]
+
+
 def test_concurrent_batches_store_each_user_once(store_app):
     """Eight threads, each with its own session, submit overlapping batches at once."""
     results, errors = [], []
