@@ -246,6 +246,12 @@ class Profile(BaseModel):
         return self.settings_model.model_validate(dict(values or {}))
 
 
+def folded(text: str) -> str:
+    """text.casefold(), without making a new string when nothing would change (ASCII text in
+    lower case, or digits): the duplicate check folds a value in every login and unique cell."""
+    return text if text.isascii() and (text.islower() or text.isdigit()) else text.casefold()
+
+
 def first_filled(*keys: str) -> LoginKey:
     """A login key taken from the first of these columns that has a value."""
 
@@ -253,7 +259,7 @@ def first_filled(*keys: str) -> LoginKey:
         for key in keys:
             value = values.get(key)
             if value:
-                return key, value.casefold()
+                return key, folded(value)
         return None
 
     return login_key

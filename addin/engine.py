@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from .cells import SPACES, control_character, describe_char, is_blank, search_control_or_surrogate, to_text, trim
 from .collector import collector_paused
-from .columns import Column, Profile, ProfileSettings, header_token
+from .columns import Column, Profile, ProfileSettings, folded, header_token
 from .fields import CHECKS, Check, Checked, Context, quote
 from .findings import Finding, Level
 from .sheet_layout import ANNOTATION_HEADERS, MARK_FOR_LEVEL, NO_MARK, column_letter
@@ -420,7 +420,7 @@ def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bo
         for key in unique:
             value = values.get(key)
             if value:
-                group = (key, value.casefold())
+                group = (key, folded(value))
                 if group != found:
                     earlier = first.setdefault(group, result)
                     if earlier is not result:

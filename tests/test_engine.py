@@ -1,6 +1,8 @@
 """The engine on whole sheets: headers, blank rows, duplicates, limits, settings, Excel's value types."""
 import datetime as dt
 
+import pytest
+
 from addin.engine import validate, validate_records
 from addin.findings import Level
 from addin.profiles import get_profile
@@ -198,3 +200,10 @@ def test_the_report_leaves_nothing_frozen_and_thaws_nothing_frozen_before():
         assert 0 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("text", ["agent.smith@example.com", "1001", "Agent.Smith", "AGENT", "ß", "straße", "İstanbul",
+                                  "ﬁle", "éclair", "Éclair", "a1-b2", "+14081231234", "", "12ab", "ǅ", "ΣΑΣ"])
+def test_folding_a_login_or_unique_value_is_casefold(text):
+    from addin.columns import folded
+    assert folded(text) == text.casefold()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ..columns import Column, Profile, ProfileSettings, RowProblem
+from ..columns import Column, Profile, ProfileSettings, RowProblem, folded
 from ..fields import Kind
 from ..findings import Level
 
@@ -21,7 +21,7 @@ from ..findings import Level
 def login_key(values: Mapping[str, str]) -> tuple[str, str] | None:
     key = "phone" if values.get("login_type") == "phone" else "email"
     value = values.get(key)
-    return (key, value.casefold()) if value else None
+    return (key, folded(value)) if value else None
 
 
 def _phone_login(values: Mapping[str, str], settings: ProfileSettings) -> Iterable[RowProblem]:
