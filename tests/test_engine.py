@@ -145,6 +145,19 @@ class TestSettings:
         assert not validate(COMMPEAK, rows).ok
         assert validate(COMMPEAK, rows, settings={"role_from_dialer": True}).ok
 
+    def test_commpeak_sip_modes_require_their_columns(self):
+        settings = {"role_from_dialer": True}
+        rows = [["Username", "Email", "Virtual Extension"], ["u1", "u1@example.com", "1001"]]
+        assert validate(COMMPEAK, rows, settings=settings).ok  # webrtc, the default, needs neither
+        report = validate(COMMPEAK, rows, settings={**settings, "sip_mode": "custom_uri"})
+        assert [f.column for f in report.rows[0].findings] == ["Custom URI"]
+        assert "required when users call through a custom URI" in report.rows[0].findings[0].message
+        assert validate(COMMPEAK, rows, settings={**settings, "sip_mode": "classic_pbx"}).ok  # the extension does
+        rows = [["Username", "Email"], ["u1", "u1@example.com"]]
+        report = validate(COMMPEAK, rows, settings={"role_from_dialer": True, "generate_extensions": True,
+                                                    "sip_mode": "classic_pbx"})
+        assert [f.column for f in report.rows[0].findings] == ["PBX Device"]
+
     def test_invalid_settings_are_file_level_errors(self):
         report = validate(PBX, [["Type", "LastName"], ["User", "Poe"]], settings={"pin_notification": "fax"})
         assert not report.ok and "Setting 'pin_notification'" in report.file_findings[0].message

@@ -36,10 +36,14 @@ class CommPeakSettings(ProfileSettings):
 
 
 def _sip(values: Mapping[str, str], settings: CommPeakSettings) -> Iterable[RowProblem]:
+    # a plain function, not a generator: asked on every row, and with the default mode it has
+    # nothing to say
     if settings.sip_mode == "custom_uri" and not values.get("custom_uri"):
-        yield Level.ERROR, "custom_uri", "required when users call through a custom URI (sip:device@pbx.example.com)"
+        return ((Level.ERROR, "custom_uri",
+                 "required when users call through a custom URI (sip:device@pbx.example.com)"),)
     if settings.sip_mode == "classic_pbx" and not (values.get("pbx_device") or values.get("virtual_extension")):
-        yield Level.ERROR, "pbx_device", "required for CommPeak classic PBX (or fill Virtual Extension)"
+        return ((Level.ERROR, "pbx_device", "required for CommPeak classic PBX (or fill Virtual Extension)"),)
+    return ()
 
 
 _ID = dict(kind=Kind.NUMERIC_ID, id_hint=" copied from the Dialer")
