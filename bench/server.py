@@ -94,6 +94,13 @@ class Store:
         return ServeProcess(url, instance, threads=self.threads).start(), token
 
 
+def checkpoint(engine) -> None:
+    """On SQLite, copy the write-ahead log into the database file now (nothing elsewhere)."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def floor_seconds(profile_id: str, rows: list[dict], url: str) -> tuple[float, float]:
     """validate_records + one executemany of the same rows into the same database: (all, executemany)."""
     profile = get_profile(profile_id)
@@ -103,9 +110,7 @@ def floor_seconds(profile_id: str, rows: list[dict], url: str) -> tuple[float, f
     with engine.begin() as connection:
         connection.execute(text(f"DROP TABLE IF EXISTS {FLOOR_TABLE}"))
         connection.execute(text(f"CREATE TABLE {FLOOR_TABLE} (position INTEGER, login_key TEXT, row_values TEXT)"))
-    if engine.dialect.name == "sqlite":  # the server's last writes are not the floor's to copy into the file
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    checkpoint(engine)  # the server's last writes are not the floor's to copy into the file
     started = time.perf_counter()
     report = validate_records(profile, rows)
     params = []
@@ -116,9 +121,7 @@ def floor_seconds(profile_id: str, rows: list[dict], url: str) -> tuple[float, f
     with engine.begin() as connection:
         connection.execute(text(f"INSERT INTO {FLOOR_TABLE} VALUES (:p, :k, :v)"), params)
     done = time.perf_counter()
-    if engine.dialect.name == "sqlite":  # nor are the floor's writes the server's to copy
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    checkpoint(engine)  # nor are the floor's writes the server's to copy
     engine.dispose()
     return done - started, done - inserting
 

@@ -94,6 +94,16 @@ def test_a_batch_page_shows_every_row_its_status_and_its_errors(app, web):
     assert row_statuses(only_rejected) == [("2", "Rejected")]
 
 
+def test_a_batch_page_lists_only_the_filled_values_of_a_row(app, web):
+    row = dict(example_rows("commpeak", 1, 40)[0], Tag="", Desk="")  # columns the file has, left blank
+    result = submit(app, "commpeak", [row])
+    page = web.get(f"/batches/{result.batch_id}").text
+    filled = [header for header, value in row.items() if value]
+    assert f"{len(filled)} values" in text_of(web.get(f"/batches/{result.batch_id}"))
+    values = re.search(r'<dl class="values">(.*?)</dl>', page, re.S).group(1)
+    assert re.findall(r"<dt>([^<]*)</dt>", values) == filled
+
+
 def test_a_batch_page_pages_its_rows(app, web, monkeypatch):
     result = submit(app, "iplum", example_rows("iplum", 5))
     monkeypatch.setattr("server.web.pages.ROWS_PER_PAGE", 2)
