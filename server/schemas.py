@@ -82,15 +82,6 @@ def may_hold_unstorable_text(json_text: str) -> bool:
 _RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
-def may_hold_infinite_number(json_text: str) -> bool:
-    """Whether parsed JSON text can hold an infinite float: only a number beyond 1.8e308 gives
-    one, which takes a three-digit exponent or over 300 digits (the same inside a string only
-    costs the slow check)."""
-    return _HUGE_NUMBER.search(json_text) is not None
-
-
-_HUGE_NUMBER = re.compile(r"[:,\[]\s*-?(?:[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]{3}|[0-9]{300})")
-
 
 def _clean_text(text: str, where: str) -> None:
     """NUL and lone surrogates (broken unicode) cannot be stored; reject the request instead."""

@@ -2,6 +2,7 @@
 idempotency, listing, batch detail, profiles and tokens."""
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -186,3 +187,17 @@ def test_passwords_never_reach_answers_or_the_server_log(served, fresh):
     detail = get(served, f"/imports/{answer.json()['batch_id']}")
     for text in (answer.text, detail.text, served.process.log()):
         assert "Log-Canary-Secret" not in text
+
+
+def test_a_phone_sent_as_a_number_with_an_exponent_is_read_and_repaired(served, fresh):
+    # What a client gets from a cell Excel turned into a number: JSON floats, however written
+    row = example_row("iplum", fresh) | {"Phone #": "PHONE"}
+    text = json.dumps({"profile": "iplum", "rows": [row, row | {"Email": f"x{fresh}@example.com"}]})
+    data = text.replace('"PHONE"', "1.4081231234E10", 1).replace('"PHONE"', "14081231234.0", 1).encode()
+    answer = requests.post(served.url + "/api/v1/imports", data=data, timeout=60,
+                           headers=served.headers(str(uuid.uuid4())) | {"Content-Type": "application/json"})
+    assert answer.status_code == 201, answer.text
+    assert [r["status"] for r in answer.json()["rows"]] == ["accepted", "accepted"]
+    batch = answer.json()["batch_id"]
+    exported = requests.get(f"{served.url}/api/v1/imports/{batch}/export", headers=served.headers(), timeout=60)
+    assert exported.text.count("+14081231234") == 2, exported.text
