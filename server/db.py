@@ -170,8 +170,8 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
         session.close()
 
 
-def upgrade(app: Flask) -> None:
-    """alembic upgrade head. On PostgreSQL an advisory lock lets two servers start at once."""
+def upgrade(app: Flask, revision: str = "head") -> None:
+    """alembic upgrade head (or REVISION). On PostgreSQL an advisory lock lets two servers start at once."""
     from alembic import command
     from alembic.config import Config
 
@@ -182,4 +182,4 @@ def upgrade(app: Flask) -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)

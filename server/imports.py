@@ -350,7 +350,7 @@ _SQLITE_MAX_ROWID = 2**63 - 1
 _POSTGRES_ARRAYS = ("integer[]", "text[]", "integer[]", "integer[]", "text[]", "text[]", "text[]", "text[]", "text[]",
                     "integer[]")
 _POSTGRES_INSERT = (f"INSERT INTO batch_rows ({_QUOTED}) "
-                    "SELECT b, p, pos, rn, st, lc, lk, v::jsonb, e::jsonb, d FROM unnest("
+                    "SELECT b, p, pos, rn, st, lc, lk, v::json, e::json, d FROM unnest("
                     + ", ".join(f"%b::{kind}" for kind in _POSTGRES_ARRAYS)  # %b: binary, no text escaping
                     + ") AS t(b, p, pos, rn, st, lc, lk, v, e, d)")
 _POSTGRES_INSERT_KEYED = _POSTGRES_INSERT + ' ORDER BY lk COLLATE "C"' + _SKIP_STORED + " RETURNING position, id"

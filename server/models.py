@@ -9,6 +9,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+# A batch row's values and errors: written once in bulk, read back whole, never queried inside,
+# so PostgreSQL keeps them as json text (checked, not converted to jsonb: a cheaper insert)
+RowJsonType = JSON()
 
 
 def utcnow() -> dt.datetime:
@@ -82,8 +85,8 @@ class BatchRow(Base):
     status: Mapped[str] = mapped_column(String(10))
     login_column: Mapped[str | None] = mapped_column(String(50))
     login_key: Mapped[str | None] = mapped_column(Text)
-    values: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)
-    errors: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    values: Mapped[dict[str, str]] = mapped_column(RowJsonType, default=dict)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(RowJsonType, default=list)
     duplicate_of: Mapped[int | None] = mapped_column(Integer)  # the stored row a duplicate repeats
 
     batch: Mapped[Batch] = relationship(back_populates="rows")

@@ -218,3 +218,26 @@ def test_the_stored_request_fingerprint_does_not_depend_on_passwords():
     assert first != renamed and first != empty
     assert request_hash("controlpanel", [{"Username": "u1", "Password": "correct horse"}], None, None, "admin") == first
     assert other != first  # other header spellings are another body, but still password-free
+
+
+def test_a_store_made_by_the_first_schema_keeps_its_rows_through_the_upgrade(database_url, tmp_path):
+    # 0002 turns the rows' jsonb columns into json on PostgreSQL: stored rows must survive it
+    from server import create_app, db
+
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url})
+    db.upgrade(app, "0001")
+    with engine_for(app).begin() as connection:
+        connection.execute(text("INSERT INTO batches (profile, submitted_by, created_at, source, accepted, "
+                                "rejected, duplicates, request_hash) VALUES ('iplum', 'old', CURRENT_TIMESTAMP, "
+                                "'{}', 1, 0, 0, '')"))
+        connection.execute(text("INSERT INTO batch_rows (batch_id, profile, position, row_number, status, login_column, "
+                                "login_key, \"values\", errors) SELECT max(id), 'iplum', 0, 2, 'accepted', 'email', "
+                                "'zoë@example.com', :values, :errors FROM batches"),
+                           {"values": '{"email": "zoë@example.com", "phone": "+14081231234"}', "errors": "[]"})
+    db.upgrade(app)
+    with session_scope(app) as session:
+        stored = session.scalars(select(BatchRow)).one()
+    assert stored.values == {"email": "zoë@example.com", "phone": "+14081231234"} and stored.errors == []
+    result = submit(app, "iplum", example_rows("iplum", 2, 700))
+    assert result.accepted == 2 and count(app) == 3
+    engine_for(app).dispose()
