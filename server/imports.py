@@ -2,8 +2,10 @@
 
 Callable without HTTP (the workbook's server-mode Submit calls submit_batch in-process).
 Uniqueness and idempotency live in the database, not in this process's memory:
-- each accepted row carries its login key under a unique (profile, login_key) constraint and is
-  inserted with ON CONFLICT DO NOTHING; a row the database turns away is a duplicate;
+- each accepted row carries its login key under a unique (profile, login_key) constraint; a row
+  whose key is stored already is skipped and becomes a duplicate (server/row_store.py: ON CONFLICT
+  DO NOTHING, or left out of a big batch's COPY on PostgreSQL, which the database refuses if
+  another request stores the key meanwhile: the batch is then stored again by insert);
 - the Idempotency-Key is a unique column of the batch, inserted the same way first, so a second
   request with the key waits for the first to commit and then replays its stored answer.
 Rows are inserted in login-key order, so concurrent batches take their locks in one order
@@ -36,6 +38,7 @@ from addin.profiles import get_profile
 
 from .db import writing
 from .models import Batch, BatchRow, utcnow
+from .row_store import KeyStoredMeanwhile, insert_rows
 from .schemas import BatchResult, RowOutcome
 
 log = logging.getLogger(__name__)
@@ -137,20 +140,25 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
         if replay is not None:
             return replay
     judged = judge(profile, records, numbers, settings)
+    by_copy = True
     for attempt in range(1, RETRIES + 1):
         try:
             return _store(session, profile, judged, idempotency_key=idempotency_key, digest=digest,
-                          submitted_by=submitted_by, source=source)
+                          submitted_by=submitted_by, source=source, by_copy=by_copy)
+        except KeyStoredMeanwhile:
+            session.rollback()
+            log.info("batch for %s met a user stored meanwhile by another request; storing it by insert", profile_id)
+            by_copy = False  # the insert skips such rows instead of failing
         except DBAPIError as exc:
             session.rollback()
             if getattr(exc.orig, "sqlstate", None) not in _RETRY_SQLSTATES or attempt == RETRIES:
                 raise
             log.info("batch for %s hit a lock conflict; retrying (attempt %d)", profile_id, attempt)
             time.sleep(0.01 * attempt)
-            for row in judged.rows:
-                row.id = row.duplicate_of = None
-                if row.status == DUPLICATE and row.first_of is None:
-                    row.status, row.errors = ACCEPTED, []  # a conflict of the failed attempt: try again
+        for row in judged.rows:
+            row.id = row.duplicate_of = None
+            if row.status == DUPLICATE and row.first_of is None:
+                row.status, row.errors = ACCEPTED, []  # a conflict of the failed attempt: try again
     raise AssertionError("unreachable")
 
 
@@ -211,10 +219,10 @@ def _insert(session: Session):
 
 
 def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
-           digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any]) -> BatchResult:
+           digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any], by_copy: bool) -> BatchResult:
     with writing(session):
         batch_id = _store_in_transaction(session, profile, batch, idempotency_key=idempotency_key, digest=digest,
-                                         submitted_by=submitted_by, source=source)
+                                         submitted_by=submitted_by, source=source, by_copy=by_copy)
     if batch_id is None:  # another request with this key committed first: answer as it did
         replay = _replay(session, idempotency_key, digest)
         session.rollback()
@@ -241,7 +249,8 @@ _LOGIN_KEY = attrgetter("login_key")
 
 
 def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
-                          digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any]) -> int | None:
+                          digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any],
+                          by_copy: bool) -> int | None:
     """The batch's id once committed, or None when another request with the key committed first.
 
     Table-level statements on the session's connection: the ORM would only add bookkeeping here
@@ -266,19 +275,18 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
     candidates += (r for r in accepted if r.login_key is None)
     # Rejected rows are settled already and have no login key: they go in the same statement.
     first = candidates + [r for r in rows if r.status == REJECTED]
-    # In login-key order, so concurrent batches lock keys in one order. The database skips
-    # rows whose login key is already stored: those get no id.
+    # In login-key order, so concurrent batches lock keys in one order. Rows whose login key
+    # is already stored are skipped: those get no id.
     if first:
         params = _row_params(batch_id, profile, first, keyed=True)
-        insert = partial(_insert_rows, connection, batch_id, params, skip_stored=True)
+        insert = partial(insert_rows, connection, batch_id, params, skip_stored=True, by_copy=by_copy)
         inserted = _while(connection, len(params), insert, digest)
         for r in candidates:
             r.id = inserted.get(r.position)
     _settle_duplicates(connection, profile, rows)
     others = [r for r in rows if r.status == DUPLICATE]
     if others:
-        _insert_rows(connection, batch_id, _row_params(batch_id, profile, others, keyed=False),
-                     skip_stored=False)
+        insert_rows(connection, batch_id, _row_params(batch_id, profile, others, keyed=False), skip_stored=False)
     counts = _counts(rows)
     connection.execute(update(_BATCHES).where(_BATCHES.c.id == batch_id).values(
         accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE], request_hash=digest()))
@@ -306,58 +314,8 @@ def _while(connection, rows: int, work: Callable[[], Any], meanwhile: Callable[[
     return future.result()
 
 
-_ROW_COLUMNS = ("batch_id", "profile", "position", "row_number", "status", "login_column", "login_key",
-                "values", "errors", "duplicate_of")
-_POSITION = _ROW_COLUMNS.index("position")
-
-
-def _insert_rows(connection, batch_id: int, params: list[tuple[Any, ...]], *, skip_stored: bool) -> dict[int, int]:
-    """Insert batch rows straight through the driver: a batch has up to tens of thousands of
-    rows, and SQLAlchemy's per-row parameter handling would cost more than the database's work.
-    With skip_stored, rows whose login key is already stored are skipped, and the ids of the rows
-    inserted are returned by position.
-
-    SQLite takes an executemany (RETURNING would make every row a statement of its own); the
-    ids follow from the largest id before and after when no row was skipped, and are read
-    back otherwise. PostgreSQL takes one statement with a column of values per array
-    (unnest), returning the ids; one statement per row would cost a round of parsing and planning
-    each. Its rows go in login-key order by byte value (COLLATE "C": the same order for every
-    batch, and a cheaper sort than the database's language rules)."""
-    if connection.dialect.name == "postgresql":
-        arrays = tuple(list(column) for column in zip(*params))
-        if not skip_stored:
-            connection.exec_driver_sql(_POSTGRES_INSERT, arrays)
-            return {}
-        return dict(connection.exec_driver_sql(_POSTGRES_INSERT_KEYED, arrays).all())
-    if not skip_stored:
-        connection.exec_driver_sql(_SQLITE_INSERT, params)
-        return {}
-    before = connection.exec_driver_sql(_SQLITE_LAST_ID).scalar() or 0
-    connection.exec_driver_sql(_SQLITE_INSERT + _SKIP_STORED, params)
-    after = connection.exec_driver_sql(_SQLITE_LAST_ID).scalar() or 0
-    if after - before == len(params) and after < _SQLITE_MAX_ROWID:
-        # None skipped: inside this write transaction SQLite gave each row the largest id so
-        # far plus one, in order (its rowid rule below the largest 64-bit integer)
-        return dict(zip([p[_POSITION] for p in params], range(before + 1, after + 1)))
-    return dict(connection.execute(select(_ROWS.c.position, _ROWS.c.id).where(_ROWS.c.batch_id == batch_id)).all())
-
-
-_QUOTED = ", ".join(f'"{column}"' for column in _ROW_COLUMNS)
-_SKIP_STORED = " ON CONFLICT (profile, login_key) DO NOTHING"
-_SQLITE_INSERT = f"INSERT INTO batch_rows ({_QUOTED}) VALUES ({', '.join('?' for _ in _ROW_COLUMNS)})"
-_SQLITE_LAST_ID = "SELECT max(id) FROM batch_rows"
-_SQLITE_MAX_ROWID = 2**63 - 1
-_POSTGRES_ARRAYS = ("integer[]", "text[]", "integer[]", "integer[]", "text[]", "text[]", "text[]", "text[]", "text[]",
-                    "integer[]")
-_POSTGRES_INSERT = (f"INSERT INTO batch_rows ({_QUOTED}) "
-                    "SELECT b, p, pos, rn, st, lc, lk, v::json, e::json, d FROM unnest("
-                    + ", ".join(f"%b::{kind}" for kind in _POSTGRES_ARRAYS)  # %b: binary, no text escaping
-                    + ") AS t(b, p, pos, rn, st, lc, lk, v, e, d)")
-_POSTGRES_INSERT_KEYED = _POSTGRES_INSERT + ' ORDER BY lk COLLATE "C"' + _SKIP_STORED + " RETURNING position, id"
-
-
 def _row_params(batch_id: int, profile: Profile, rows: list[Judged], *, keyed: bool) -> list[tuple[Any, ...]]:
-    """The insert parameters of ROWS, in _ROW_COLUMNS order (a comprehension, no call per row)."""
+    """The insert parameters of ROWS, in ROW_COLUMNS order (a comprehension, no call per row)."""
     dump = _json
     return [(batch_id, profile.id, r.position, r.row, r.status, r.login_column, r.login_key if keyed else None,
              r.stored_values, dump(r.errors) if r.errors else "[]", r.duplicate_of) for r in rows]

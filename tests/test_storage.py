@@ -7,9 +7,11 @@ import threading
 import pytest
 from sqlalchemy import func, inspect, select, text
 
+from addin.profiles import get_profile
 from server.db import engine_for, new_session, session_scope
 from server.imports import IdempotencyConflict, submit_batch
 from server.models import Base, Batch, BatchRow
+from server.row_store import COPY_ROWS
 from tests.server_rows import example_rows
 
 
@@ -146,26 +148,97 @@ def test_a_big_batch_answers_with_stored_ids_and_keeps_its_key(store_app):
         submit(store_app, "pbx", rows[:-1], key="big")
 
 
-def test_every_answered_id_is_the_stored_rows_id(store_app):
-    """Ids come from the insert: with rejected rows in the same statement, and with rows the
-    database skipped because their user is already stored."""
+@pytest.mark.parametrize("size", [6, COPY_ROWS + 6], ids=["small", "big"])
+def test_every_answered_id_is_the_stored_rows_id(store_app, size):
+    """Ids come from the insert (a big batch on PostgreSQL: from the sequence, before its COPY):
+    with rejected rows in the same statement, and with rows skipped because their user is
+    already stored."""
     def stored_ids() -> dict[tuple[int, int], int]:
         with session_scope(store_app) as session:
             found = session.execute(select(BatchRow.batch_id, BatchRow.position, BatchRow.id))
             return {(batch, position): row_id for batch, position, row_id in found}
 
-    rows = example_rows("pbx", 6, 700_000)
+    rows = example_rows("pbx", size, 700_000)
     rows[2] = {**rows[2], "Type": "Robot"}  # rejected
     first = submit(store_app, "pbx", rows)
-    again = submit(store_app, "pbx", [*example_rows("pbx", 2, 700_100), rows[4], *example_rows("pbx", 2, 700_200)])
+    half = (size - 1) // 2
+    again = submit(store_app, "pbx", [*example_rows("pbx", half, 710_000), rows[4], *example_rows("pbx", half, 720_000)])
     ids = stored_ids()
-    for result, accepted in ((first, 5), (again, 4)):
+    for result, accepted in ((first, size - 1), (again, 2 * half)):
         assert [r["status"] for r in result.rows].count("accepted") == accepted
         for position, outcome in enumerate(result.rows):
             if outcome["status"] == "accepted":
                 assert outcome["id"] == ids[(result.batch_id, position)]
-    assert [r["status"] for r in again.rows] == ["accepted"] * 2 + ["duplicate"] + ["accepted"] * 2
-    assert again.rows[2]["id"] == ids[(first.batch_id, 4)]
+    assert [r["status"] for r in again.rows] == ["accepted"] * half + ["duplicate"] + ["accepted"] * half
+    assert again.rows[half]["id"] == ids[(first.batch_id, 4)]
+    assert len(ids) == count(store_app) == size + 2 * half + 1
+
+
+def test_a_big_batch_stores_every_value_as_judged(store_app):
+    """Values with quotes, backslashes, tabs and letters beyond ASCII, and the errors of rejected
+    rows, read back exactly as validation gave them (a big batch goes in by COPY on PostgreSQL)."""
+    from server.imports import judge
+
+    rows = example_rows("pbx", COPY_ROWS + 4, 730_000)
+    tricky = ['O\'Brien \\ "the \\N one"', "Zoë\tNuñez", "\\.", "Łukasz \u0141\u00f3d\u017a", "a\nb"]
+    for n, value in enumerate(tricky):
+        rows[10 * n]["LastName"] = value  # the tab and the line break are rejected: stored with their errors
+    result = submit(store_app, "pbx", rows)
+    judged = judge(get_profile("pbx"), rows, list(range(1, len(rows) + 1)), None).rows
+    with session_scope(store_app) as session:
+        stored = session.execute(select(BatchRow.position, BatchRow.values, BatchRow.errors)
+                                 .where(BatchRow.batch_id == result.batch_id).order_by(BatchRow.position)).all()
+    assert [(p, v, e) for p, v, e in stored] == [(j.position, j.values, j.errors) for j in judged]
+    assert [stored[10 * n][1]["last_name"] for n in (0, 2, 3)] == [tricky[0], tricky[2], tricky[3]]
+    assert result.rejected == 2 and all(stored[10 * n][2] for n in (1, 4))
+
+
+def test_a_user_stored_meanwhile_makes_a_big_batch_store_again_by_insert(postgres_url, tmp_path, caplog):
+    """Between a big batch's look-up of stored users and its COPY, another request stores one
+    of them: the database refuses the copy, and the batch is stored by insert, that row a duplicate."""
+    from server.imports import judge
+    from tests.plugin_server import make_app
+
+    app = make_app(postgres_url, tmp_path / "instance")
+    rows = example_rows("pbx", COPY_ROWS + 10, 740_000)
+    taken = judge(get_profile("pbx"), [rows[500]], [1], None).rows[0]
+    other = engine_for(app).connect()
+    transaction = other.begin()  # another request's, still open: its row is not visible yet
+    other.execute(text("INSERT INTO batches (profile, submitted_by, created_at, source, accepted, rejected, "
+                       "duplicates, request_hash) VALUES ('pbx', 'other', now(), '{}', 1, 0, 0, '')"))
+    taken_id = other.execute(text(
+        "INSERT INTO batch_rows (batch_id, profile, position, row_number, status, login_column, login_key, "
+        "\"values\", errors) SELECT max(id), 'pbx', 0, 1, 'accepted', :column, :key, '{}', '[]' FROM batches "
+        "RETURNING id"), {"column": taken.login_column, "key": taken.login_key}).scalar()
+    results, errors = [], []
+
+    def big_batch() -> None:
+        try:
+            results.append(submit(app, "pbx", rows))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    with caplog.at_level("INFO", logger="server.imports"):
+        thread = threading.Thread(target=big_batch)
+        thread.start()
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND left(query, 4) = 'COPY'"
+        for _ in range(600):  # the copy waits for the other request's row
+            with engine_for(app).connect() as watcher:  # a new transaction sees the activity of now
+                if watcher.exec_driver_sql(waiting).scalar():
+                    break
+            thread.join(0.05)
+        else:
+            pytest.fail("the big batch never waited on the other request's row")
+        transaction.commit()
+        thread.join(60)
+    other.close()
+    assert errors == [] and len(results) == 1
+    outcome = results[0].rows[500]
+    assert (outcome["status"], outcome["id"]) == ("duplicate", taken_id)
+    assert results[0].accepted == len(rows) - 1
+    assert "stored meanwhile by another request; storing it by insert" in caplog.text
+    assert count(app, login_key=taken.login_key) == 1
+    engine_for(app).dispose()
 
 
 def test_concurrent_batches_store_each_user_once(store_app):
@@ -189,6 +262,31 @@ def test_concurrent_batches_store_each_user_once(store_app):
     assert errors == []
     assert sum(r.accepted for r in results) == 180 == count(store_app, status="accepted")
     assert sum(r.duplicates for r in results) == 8 * 40 - 180
+
+
+def test_concurrent_big_batches_store_each_user_once(store_app):
+    """Four big batches at once (by COPY on PostgreSQL, stored again by insert when another
+    stores one of their users meanwhile), each overlapping its neighbour by half."""
+    size, results, errors = COPY_ROWS + 200, [], []
+    barrier = threading.Barrier(4)
+
+    def worker(n: int) -> None:
+        rows = example_rows("pbx", size, 750_000 + n * size // 2)
+        barrier.wait()
+        try:
+            results.append(submit(store_app, "pbx", rows, key=f"big-{n}"))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    distinct = size + 3 * size // 2
+    assert sum(r.accepted for r in results) == distinct == count(store_app, status="accepted")
+    assert sum(r.duplicates for r in results) == 4 * size - distinct
 
 
 def test_the_same_key_sent_concurrently_makes_one_batch(store_app):
