@@ -68,12 +68,22 @@ def test_only_loopback_addresses_count_as_local(host, loopback):
     assert is_loopback(host) is loopback
 
 
+def latest_migration() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from server.db import MIGRATIONS
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def test_serve_migrates_a_fresh_store_and_listens_on_loopback(serve, tmp_path):
     served = serve(token="none-yet")  # nothing prepared: serve creates and migrates the SQLite file itself
     database = served.process.instance / "rosterbook.sqlite3"
     assert database.exists()
     with create_engine(f"sqlite:///{database}").connect() as connection:
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == latest_migration()
     assert (served.process.instance / "secret_key").stat().st_mode & 0o077 == 0
     assert "http://127.0.0.1:" in served.process.log()
     answer = requests.get(served.url + "/api/v1/openapi.json", timeout=30)
