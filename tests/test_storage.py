@@ -241,52 +241,31 @@ def test_a_user_stored_meanwhile_makes_a_big_batch_store_again_by_insert(postgre
     engine_for(app).dispose()
 
 
-def test_concurrent_batches_store_each_user_once(store_app):
-    """Eight threads, each with its own session, submit overlapping batches at once."""
-    results, errors = [], []
-    barrier = threading.Barrier(8)
+@pytest.mark.parametrize(("workers", "size"), [(8, 40), (4, COPY_ROWS + 200)], ids=["small", "big"])
+def test_concurrent_batches_store_each_user_once(store_app, workers, size):
+    """Threads, each with its own session, submit batches at once, each overlapping its
+    neighbour by half. Big batches go in by COPY on PostgreSQL, and are stored again by insert
+    when another stores one of their users meanwhile."""
+    step, results, errors = size // 2, [], []
+    barrier = threading.Barrier(workers)
 
     def worker(n: int) -> None:
-        rows = example_rows("pbx", 40, n * 20)  # each overlaps its neighbour by 20 rows
+        rows = example_rows("pbx", size, 750_000 + n * step)
         barrier.wait()
         try:
             results.append(submit(store_app, "pbx", rows, key=f"worker-{n}"))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
-    assert sum(r.accepted for r in results) == 180 == count(store_app, status="accepted")
-    assert sum(r.duplicates for r in results) == 8 * 40 - 180
-
-
-def test_concurrent_big_batches_store_each_user_once(store_app):
-    """Four big batches at once (by COPY on PostgreSQL, stored again by insert when another
-    stores one of their users meanwhile), each overlapping its neighbour by half."""
-    size, results, errors = COPY_ROWS + 200, [], []
-    barrier = threading.Barrier(4)
-
-    def worker(n: int) -> None:
-        rows = example_rows("pbx", size, 750_000 + n * size // 2)
-        barrier.wait()
-        try:
-            results.append(submit(store_app, "pbx", rows, key=f"big-{n}"))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    distinct = size + 3 * size // 2
+    distinct = size + (workers - 1) * step
     assert sum(r.accepted for r in results) == distinct == count(store_app, status="accepted")
-    assert sum(r.duplicates for r in results) == 4 * size - distinct
+    assert sum(r.duplicates for r in results) == workers * size - distinct
 
 
 def test_the_same_key_sent_concurrently_makes_one_batch(store_app):
