@@ -170,13 +170,20 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
         session.close()
 
 
-def upgrade(app: Flask, revision: str = "head") -> None:
-    """alembic upgrade head (or REVISION). On PostgreSQL an advisory lock lets two servers start at once."""
-    from alembic import command
+def migration_config():
+    """Alembic's configuration for the migrations in server/migrations."""
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    """alembic upgrade head (or REVISION). On PostgreSQL an advisory lock lets two servers start at once."""
+    from alembic import command
+
+    config = migration_config()
     engine = engine_for(app)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":

@@ -6,8 +6,9 @@ Uniqueness and idempotency live in the database, not in this process's memory:
   whose key is stored already is skipped and becomes a duplicate (server/row_store.py: ON CONFLICT
   DO NOTHING, or left out of a big batch's COPY on PostgreSQL, which the database refuses if
   another request stores the key meanwhile: the batch is then stored again by insert);
-- the Idempotency-Key is a unique column of the batch, inserted the same way first, so a second
-  request with the key waits for the first to commit and then replays its stored answer.
+- the Idempotency-Key is a unique column of the batch, inserted first with ON CONFLICT DO
+  NOTHING, so a second request with the key waits for the first to commit and then replays its
+  stored answer.
 Rows are inserted in login-key order, so concurrent batches take their locks in one order
 (no deadlock cycles); a deadlock or serialization failure still retries the whole batch.
 Passwords (secret columns) are dropped before storage: they are never stored, in any form.
@@ -148,13 +149,15 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
         except KeyStoredMeanwhile:
             session.rollback()
             log.info("batch for %s met a user stored meanwhile by another request; storing it by insert", profile_id)
-            by_copy = False  # the insert skips such rows instead of failing
         except DBAPIError as exc:
             session.rollback()
             if getattr(exc.orig, "sqlstate", None) not in _RETRY_SQLSTATES or attempt == RETRIES:
                 raise
             log.info("batch for %s hit a lock conflict; retrying (attempt %d)", profile_id, attempt)
             time.sleep(0.01 * attempt)
+        # Every retry meets other writers: the insert skips users they stored instead of failing,
+        # so a copy is tried only once and never on the last attempt.
+        by_copy = False
         for row in judged.rows:
             row.id = row.duplicate_of = None
             if row.status == DUPLICATE and row.first_of is None:

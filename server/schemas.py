@@ -82,7 +82,6 @@ def may_hold_unstorable_text(json_text: str) -> bool:
 _RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
-
 def _clean_text(text: str, where: str) -> None:
     """NUL and lone surrogates (broken unicode) cannot be stored; reject the request instead."""
     if "\x00" in text:

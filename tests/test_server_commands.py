@@ -69,13 +69,10 @@ def test_only_loopback_addresses_count_as_local(host, loopback):
 
 
 def latest_migration() -> str:
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from server.db import MIGRATIONS
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head()
+    from server.db import migration_config
+    return ScriptDirectory.from_config(migration_config()).get_current_head()
 
 
 def test_serve_migrates_a_fresh_store_and_listens_on_loopback(serve, tmp_path):
