@@ -6,11 +6,11 @@ import json
 import sys
 from pathlib import Path
 
-from .conf import MODES
-from .findings import Level
-from .offline import check_file
+from .files.offline import check_file
+from .files.readers import UnreadableFile
 from .profiles import UnknownProfile, get_profile, profile_ids
-from .readers import UnreadableFile
+from .rules.findings import Level
+from .rules.settings import MODES
 from .template import DEFAULT_MODE, DEFAULT_SERVER_URL, build_all
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2

@@ -6,11 +6,11 @@ an in-process sender for Submit. Either way the same few bulk reads and writes h
 """
 from __future__ import annotations
 
-from .conf import SERVER_URL_KEY, profile_settings
-from .sheet_io import DataSheet, SheetProblem, alert, apply, open_data_sheet
-from .sheet_validation import check_sheet, validation_plan
-from .sheet_writes import ClearWrite, Plan
-from .submission import Sender, submission_plan
+from .rules.settings import SERVER_URL_KEY, profile_settings
+from .sheet.book import DataSheet, SheetProblem, alert, apply, open_data_sheet
+from .sheet.submission import Sender, submission_plan
+from .sheet.validation import check_sheet, validation_plan
+from .sheet.writes import ClearWrite, Plan
 
 
 def _caller(book):
@@ -48,7 +48,7 @@ def submit(book=None, send: Sender | None = None) -> Plan | None:
     if data is None:
         return None
     if send is None:
-        from .submit_client import HttpSender, find_token
+        from .sheet.http_sender import HttpSender, find_token
 
         send = HttpSender(data.conf.get(SERVER_URL_KEY, ""), find_token())
     check = check_sheet(data.profile, data.values, data.region, profile_settings(data.profile, data.conf))

@@ -35,11 +35,11 @@ import requests  # noqa: E402
 import xlwings  # noqa: E402
 
 from addin import macros  # noqa: E402
-from addin.engine import validate  # noqa: E402
 from addin.profiles import all_profiles, get_profile  # noqa: E402
-from addin.sheet_io import open_data_sheet  # noqa: E402
-from addin.sheet_validation import check_sheet  # noqa: E402
-from addin.submission import import_body  # noqa: E402
+from addin.rules.engine import validate  # noqa: E402
+from addin.sheet.book import open_data_sheet  # noqa: E402
+from addin.sheet.submission import import_body  # noqa: E402
+from addin.sheet.validation import check_sheet  # noqa: E402
 from bench.rows import generate  # noqa: E402
 from server import create_app, db  # noqa: E402
 from server.auth import create_token  # noqa: E402

@@ -17,8 +17,8 @@ from typing import Any
 
 import phonenumbers
 
-from addin.columns import Column, Profile
-from addin.fields import Kind
+from addin.rules.columns import Column, Profile
+from addin.rules.fields import Kind
 
 FIRST_NAMES = ("Ana", "Zoë", "John", "Mei", "Oluwaseun", "Søren", "Priya", "José", "Fatima", "Liam",
                "Aiko", "Mateus", "Chloé", "Dmitri", "Nguyen", "Emma", "Łukasz", "Aroha", "Omar", "Ingrid")

@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from addin.engine import validate_records  # noqa: E402
 from addin.profiles import get_profile  # noqa: E402
+from addin.rules.engine import validate_records  # noqa: E402
 from bench.rows import generate, header_row  # noqa: E402
 from bench.validate import forget_checked_values  # noqa: E402
 from server import create_app, db  # noqa: E402

@@ -35,13 +35,13 @@ if str(ROOT) not in sys.path:
 
 import pycountry  # noqa: E402
 
-from addin import fields  # noqa: E402
-from addin.cells import SPACES, search_control_or_surrogate, to_text  # noqa: E402
-from addin.columns import Column, Profile  # noqa: E402
-from addin.engine import Report, looks_like_header, map_header, positional_header, validate  # noqa: E402
-from addin.fields import CHECKS, Context, Kind  # noqa: E402
-from addin.findings import Level  # noqa: E402
 from addin.profiles import all_profiles, get_profile  # noqa: E402
+from addin.rules import fields  # noqa: E402
+from addin.rules.cells import SPACES, search_control_or_surrogate, to_text  # noqa: E402
+from addin.rules.columns import Column, Profile  # noqa: E402
+from addin.rules.engine import Report, looks_like_header, map_header, positional_header, validate  # noqa: E402
+from addin.rules.fields import CHECKS, Context, Kind  # noqa: E402
+from addin.rules.findings import Level  # noqa: E402
 from bench.rows import table  # noqa: E402
 
 TARGET_FLOOR_RATIO = 1.3

@@ -31,11 +31,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from addin.columns import Profile, header_token
-from addin.engine import validate_records
-from addin.fields import quote
-from addin.findings import Level
 from addin.profiles import get_profile
+from addin.rules.columns import Profile, header_token
+from addin.rules.engine import validate_records
+from addin.rules.fields import quote
+from addin.rules.findings import Level
 
 from .db import writing
 from .models import Batch, BatchRow, utcnow

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from addin import macros
-from addin.submission import ImportFailed, idempotency_key
+from addin.sheet.submission import ImportFailed, idempotency_key
 
 from .auth import bearer_token, owner_of
 from .db import get_db

@@ -31,7 +31,7 @@ import xlwings  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 from openpyxl.utils import column_index_from_string, range_boundaries  # noqa: E402
 
-from addin.columns import Profile  # noqa: E402
+from addin.rules.columns import Profile  # noqa: E402
 from addin.template.builder import build_template_bytes  # noqa: E402
 
 if not any(engine.name == "remote" for engine in xlwings.engines):

@@ -3,9 +3,9 @@ import datetime as dt
 
 import pytest
 
-from addin.engine import validate, validate_records
-from addin.findings import Level
 from addin.profiles import get_profile
+from addin.rules.engine import validate, validate_records
+from addin.rules.findings import Level
 
 PBX = get_profile("pbx")
 CP = get_profile("controlpanel")
@@ -218,5 +218,5 @@ def test_the_report_leaves_nothing_frozen_and_thaws_nothing_frozen_before():
 @pytest.mark.parametrize("text", ["agent.smith@example.com", "1001", "Agent.Smith", "AGENT", "ß", "straße", "İstanbul",
                                   "ﬁle", "éclair", "Éclair", "a1-b2", "+14081231234", "", "12ab", "ǅ", "ΣΑΣ"])
 def test_folding_a_login_or_unique_value_is_casefold(text):
-    from addin.columns import folded
+    from addin.rules.columns import folded
     assert folded(text) == text.casefold()

@@ -1,7 +1,7 @@
 """The engine remembers clean texts per column within a file; repeats must be judged as the first was."""
-from addin.engine import validate
-from addin.findings import Level
 from addin.profiles import get_profile
+from addin.rules.engine import validate
+from addin.rules.findings import Level
 
 PBX = get_profile("pbx")
 HEADER = ["Type", "LastName", "Extension", "Privacy", "Hold", "VM"]

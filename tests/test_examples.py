@@ -4,7 +4,7 @@ from collections import defaultdict
 import pytest
 from openpyxl import load_workbook
 
-from addin.offline import check_file
+from addin.files.offline import check_file
 from addin.profiles import all_profiles
 from tests.conftest import EXAMPLES
 

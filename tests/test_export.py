@@ -8,9 +8,9 @@ import uuid
 import pytest
 import requests
 
-from addin.engine import validate_records
-from addin.export import CSV_TYPE, XLSX_TYPE, export_rows, is_formula_risk
+from addin.files.export import CSV_TYPE, XLSX_TYPE, export_rows, is_formula_risk
 from addin.profiles import get_profile
+from addin.rules.engine import validate_records
 from tests.server_rows import example_row, example_rows
 
 

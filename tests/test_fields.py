@@ -3,11 +3,11 @@ import datetime as dt
 
 import pytest
 
-from addin.columns import Column
-from addin.engine import check_cell
-from addin.fields import Context, Kind
-from addin.findings import Level
 from addin.profiles import get_profile
+from addin.rules.columns import Column
+from addin.rules.engine import check_cell
+from addin.rules.fields import Context, Kind
+from addin.rules.findings import Level
 
 CTX = Context(default_region="US")
 IPLUM_PHONE = get_profile("iplum").by_key["phone"]
@@ -177,5 +177,5 @@ class TestEveryCell:
 
     @pytest.mark.parametrize("kind", list(Kind))
     def test_every_kind_has_a_check(self, kind):
-        from addin.fields import CHECKS
+        from addin.rules.fields import CHECKS
         assert kind in CHECKS

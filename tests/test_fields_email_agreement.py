@@ -8,8 +8,8 @@ import itertools
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from addin.fields import Context, Level, check_email, quote
 from addin.profiles import get_profile
+from addin.rules.fields import Context, Level, check_email, quote
 
 EMAIL = get_profile("iplum").by_key["email"]
 LOCALS = ("john", "j.doe", "o'brien", "a+tag", "x_y-z", "{weird}|~", "a..b", ".a", "a.", "x" * 64, "x" * 65,

@@ -12,7 +12,7 @@ import xlwings
 
 from addin import macros
 from addin.profiles import get_profile
-from addin.submit_client import MISSING_TOKEN, HttpSender, find_token
+from addin.sheet.http_sender import MISSING_TOKEN, HttpSender, find_token
 from tests.local_postgres import free_port
 from tests.plugin_xlwings import WorkbookModel, control_panel_rows, grid, run_local
 

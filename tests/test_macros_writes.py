@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from addin.sheet_writes import ColumnChange, FormatWrite, ValuesWrite, column_writes, remote_reads_as_date
+from addin.sheet.writes import ColumnChange, FormatWrite, ValuesWrite, column_writes, remote_reads_as_date
 from tests.plugin_xlwings import parse_iso
 
 # Strings an admin's sheet really holds, and the ones our own writes produce.

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from addin.columns import DEFAULT_MAX_LENGTH
-from addin.engine import check_cell
-from addin.fields import Context, Kind
 from addin.profiles import UnknownProfile, all_profiles, get_profile
+from addin.rules.columns import DEFAULT_MAX_LENGTH
+from addin.rules.engine import check_cell
+from addin.rules.fields import Context, Kind
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

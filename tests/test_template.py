@@ -13,8 +13,8 @@ import pytest
 from oletools.olevba import VBA_Parser
 from openpyxl import load_workbook
 
-from addin.conf import CONF_SHEET, MODE_KEY, PROFILE_KEY, SERVER_URL_KEY, VERSION_KEY
 from addin.profiles import all_profiles, get_profile
+from addin.rules.settings import CONF_SHEET, MODE_KEY, PROFILE_KEY, SERVER_URL_KEY, VERSION_KEY
 from addin.template import build_template_bytes, template_name, template_version
 from addin.template.builder import SHEET_CODE_NAMES
 from addin.template.buttons import BUTTONS, MACRO_MODULE

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from addin.conf import CONF_SHEET
-from addin.offline import check_file
+from addin.files.offline import check_file
 from addin.profiles import all_profiles, get_profile
-from addin.sheet_layout import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER, column_letter
+from addin.rules.annotations import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER, column_letter
+from addin.rules.settings import CONF_SHEET
 from addin.template import DEFAULT_MODE, DEFAULT_SERVER_URL, template_name, template_version
-from addin.template.buttons import BUTTONS, MACRO_MODULE
 from addin.template.builder import SHEET_CODE_NAMES
+from addin.template.buttons import BUTTONS, MACRO_MODULE
 from addin.template.conf_sheet import template_conf_rows
 from addin.template.data_sheet import DATA_SHEET, FIRST_DATA_ROW, HEADER_ROW, LAST_DATA_ROW
 from addin.template.instructions import INSTRUCTIONS_SHEET

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from addin.offline import check_file
+from addin.files.offline import check_file
 from addin.profiles import all_profiles
 from server.db import session_scope
 from server.models import Batch, BatchRow

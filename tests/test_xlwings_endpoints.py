@@ -11,8 +11,8 @@ import pytest
 import xlwings
 from openpyxl import load_workbook
 
-from addin.engine import validate
 from addin.profiles import all_profiles, get_profile
+from addin.rules.engine import validate
 from server.xlwings_endpoints import NO_LICENSE, alert_answer
 from tests.conftest import EXAMPLES, ROOT
 from tests.plugin_xlwings import (AMBER, PINNED_XLWINGS, RED, REMOTE_BAS, WorkbookModel, authorization, colours,

@@ -8,9 +8,9 @@ import io
 import re
 
 from addin.profiles import get_profile
-from addin.sheet_io import open_data_sheet
-from addin.sheet_validation import check_sheet
-from addin.submission import import_body, record_answer
+from addin.sheet.book import open_data_sheet
+from addin.sheet.submission import import_body, record_answer
+from addin.sheet.validation import check_sheet
 from tests.plugin_xlwings import RED, WorkbookModel, authorization, colours, control_panel_rows, grid
 
 PROFILE = get_profile("controlpanel")

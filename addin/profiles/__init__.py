@@ -1,11 +1,15 @@
-"""The target formats, one module each. A module defines PROFILE; adding a format is adding a module."""
+"""The target formats, one module each: the only place a column's rule is written. A module
+defines PROFILE; adding a format is adding a module.
+
+May import: addin.rules only.
+"""
 from __future__ import annotations
 
 import importlib
 import pkgutil
 from functools import cache
 
-from ..columns import Profile
+from ..rules.columns import Profile
 
 
 class UnknownProfile(LookupError):

@@ -21,9 +21,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..columns import Column, Profile, ProfileSettings, RowProblem, first_filled
-from ..fields import Kind
-from ..findings import Level
+from ..rules.columns import Column, Profile, ProfileSettings, RowProblem, first_filled
+from ..rules.fields import Kind
+from ..rules.findings import Level
 
 SIP_MODES = ("webrtc", "classic_pbx", "custom_uri", "builtin_pbx")
 

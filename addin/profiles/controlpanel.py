@@ -21,9 +21,9 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import Field
 
-from ..columns import Column, ExportSpec, Profile, ProfileSettings, RowProblem, first_filled
-from ..fields import Kind
-from ..findings import Level
+from ..rules.columns import Column, ExportSpec, Profile, ProfileSettings, RowProblem, first_filled
+from ..rules.fields import Kind
+from ..rules.findings import Level
 
 
 class ControlPanelSettings(ProfileSettings):

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ..columns import Column, Profile, ProfileSettings, RowProblem, folded
-from ..fields import Kind
-from ..findings import Level
+from ..rules.columns import Column, Profile, ProfileSettings, RowProblem, folded
+from ..rules.fields import Kind
+from ..rules.findings import Level
 
 
 def login_key(values: Mapping[str, str]) -> tuple[str, str] | None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from xlsxwriter import Workbook
 
-from ..columns import Profile
-from ..conf import MODES
 from ..profiles import all_profiles
+from ..rules.columns import Profile
+from ..rules.settings import MODES
 from .conf_sheet import CONF_CODE_NAME, template_conf_rows, write_conf_sheet
 from .data_sheet import DATA_CODE_NAME, write_data_sheet
 from .instructions import INSTRUCTIONS_CODE_NAME, instruction_lines, write_instructions

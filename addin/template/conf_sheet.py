@@ -5,8 +5,8 @@ from __future__ import annotations
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from ..columns import Profile
-from ..conf import CONF_SHEET, conf_rows
+from ..rules.columns import Profile
+from ..rules.settings import CONF_SHEET, conf_rows
 from .data_sheet import DATA_SHEET
 from .instructions import INSTRUCTIONS_SHEET
 

@@ -11,8 +11,8 @@ import math
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from ..columns import Column, Profile
-from ..sheet_layout import ERRORS_HEADER, MARK_FOR_LEVEL, MARKS_HEADER, STATUS_HEADER, column_letter
+from ..rules.annotations import ERRORS_HEADER, MARK_FOR_LEVEL, MARKS_HEADER, STATUS_HEADER, column_letter
+from ..rules.columns import Column, Profile
 from .buttons import BUTTONS, MACRO_MODULE
 from .wording import header_note
 

@@ -6,8 +6,8 @@ from typing import NamedTuple
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from ..columns import Profile
-from ..conf import CONF_SHEET, SETTING_PREFIX, conf_rows
+from ..rules.columns import Profile
+from ..rules.settings import CONF_SHEET, SETTING_PREFIX, conf_rows
 from .buttons import BUTTONS
 from .data_sheet import DATA_SHEET
 from .wording import requirement, rule_text

@@ -4,8 +4,8 @@ Everything here is read from the profile; only the phrasing is ours.
 """
 from __future__ import annotations
 
-from ..columns import Column
-from ..conf import SETTING_PREFIX
+from ..rules.columns import Column
+from ..rules.settings import SETTING_PREFIX
 
 
 def requirement(column: Column) -> str:

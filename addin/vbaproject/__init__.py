@@ -1,5 +1,8 @@
 """Write (and read back) vbaProject.bin files: VBA projects stored as source.
 
+Stands alone: imports nothing else from addin (only the standard library, and olefile for
+reading back).
+
 from addin.vbaproject import Module, build_vba_project
 data = build_vba_project([
     Module("ThisWorkbook", kind="document"),

@@ -7,9 +7,9 @@ from contextlib import nullcontext
 from flask import Response, current_app, g, request
 from sqlalchemy import func, select
 
-from addin.collector import collector_paused
-from addin.export import XLSX_TYPE, export_rows
+from addin.files.export import XLSX_TYPE, export_rows
 from addin.profiles import get_profile
+from addin.rules.collector import collector_paused
 
 from ..db import get_db
 from ..errors import ApiError

@@ -1,9 +1,9 @@
 """GET /api/v1/profiles: every target format with its columns and rules, read from the profiles."""
 from __future__ import annotations
 
-from addin.columns import Column, Profile
-from addin.fields import Kind
 from addin.profiles import all_profiles
+from addin.rules.columns import Column, Profile
+from addin.rules.fields import Kind
 
 from ..schemas import ColumnInfo, ProfileInfo, ProfileList
 from . import bp

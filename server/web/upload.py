@@ -9,10 +9,10 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
-from addin.engine import RowResult
-from addin.export import XLSX_TYPE
-from addin.findings import Level
+from addin.files.export import XLSX_TYPE
 from addin.profiles import all_profiles
+from addin.rules.engine import RowResult
+from addin.rules.findings import Level
 
 from ..db import get_db
 from ..imports import BatchInvalid, IdempotencyConflict, submit_batch

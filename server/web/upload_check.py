@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from addin.annotate import annotated_path, write_annotated
-from addin.columns import Profile
-from addin.conf import PROFILE_KEY, profile_settings
-from addin.engine import Report, RowResult
-from addin.findings import Level
-from addin.import_request import import_request
-from addin.offline import check_table
+from addin.files.checked_copy import annotated_path, write_annotated
+from addin.files.offline import check_table
+from addin.files.readers import SPREADSHEET_SUFFIXES, Table, UnreadableFile, read_csv_bytes, read_workbook
 from addin.profiles import UnknownProfile, all_profiles
-from addin.readers import SPREADSHEET_SUFFIXES, Table, UnreadableFile, read_csv_bytes, read_workbook
+from addin.rules.columns import Profile
+from addin.rules.engine import Report, RowResult
+from addin.rules.findings import Level
+from addin.rules.import_request import import_request
+from addin.rules.settings import PROFILE_KEY, profile_settings
 
 CSV_SUFFIXES = (".csv", ".txt")
 ACCEPTED_SUFFIXES = (*SPREADSHEET_SUFFIXES, *CSV_SUFFIXES)

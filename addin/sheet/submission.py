@@ -1,6 +1,6 @@
 """Submit as the in-sheet button does it: which rows go, the request, and the answer written back.
 
-Pure apart from the sender it is given: an HTTP client in local mode (addin.submit_client), the
+Pure apart from the sender it is given: an HTTP client in local mode (addin.sheet.http_sender), the
 import service called in-process in server mode (server.xlwings_endpoints). A sender takes the
 request body and returns the import API's answer, or raises ImportFailed with a message for the
 admin; it derives the Idempotency-Key with idempotency_key().
@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .columns import header_token
-from .import_request import import_request
-from .sheet_layout import MARK_FOR_LEVEL, NO_MARK
-from .sheet_validation import (IMPORTED_PREFIX, RowMarks, SheetCheck, annotation_writes, change_writes,
-                               file_errors, file_problem_lines)
-from .sheet_writes import Alert, Plan
+from ..rules.annotations import MARK_FOR_LEVEL, NO_MARK
+from ..rules.columns import header_token
+from ..rules.import_request import import_request
+from .validation import (IMPORTED_PREFIX, RowMarks, SheetCheck, annotation_writes, change_writes, file_errors,
+                         file_problem_lines)
+from .writes import Alert, Plan
 
 ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
 KEY_PREFIX = "rosterbook-"

@@ -11,7 +11,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from .conf import CONF_SHEET, SHEET_KEY
+from ..rules.settings import CONF_SHEET, SHEET_KEY
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 

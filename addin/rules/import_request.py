@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .conf import VERSION_KEY, profile_settings
 from .engine import Report, RowResult
+from .settings import VERSION_KEY, profile_settings
 
 
 def import_request(report: Report, results: Sequence[RowResult], *, workbook: str,

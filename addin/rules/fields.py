@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 import phonenumbers
 import phonenumbers.phonenumberutil as _pnu
@@ -21,9 +21,6 @@ from email_validator.rfc_constants import DOT_ATOM_TEXT, EMAIL_MAX_LENGTH
 
 from .cells import number_text
 from .findings import Level
-
-if TYPE_CHECKING:
-    from .columns import Column
 
 
 class Kind(StrEnum):
@@ -55,20 +52,44 @@ class Context(NamedTuple):
     default_region: str = "US"
 
 
+class ColumnRule(Protocol):
+    """What a check reads of its column. columns.Column provides it; this module does not import
+    columns, so the rules' dependency runs one way: columns -> fields."""
+
+    pattern: str | None
+    pattern_hint: str
+    min_length: int
+    choices: tuple[str, ...]
+    extra_values: tuple[str, ...]
+    true_value: str
+    false_value: str
+    truthy: tuple[str, ...]
+    falsy: tuple[str, ...]
+    lenient: bool
+    require_plus: bool
+    digits_only: bool
+    keeps_leading_zeros: bool
+    id_hint: str
+
+    def compiled_pattern(self) -> re.Pattern[str]: ...
+
+    def choice_lookup(self) -> dict[str, str]: ...
+
+
 def quote(text: str) -> str:
     return f"'{text}'"
 
 
 # --------------------------------------------------------------------------- text
 
-def check_text(col: Column, text: str, raw: object, ctx: Context) -> Checked:
+def check_text(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     problems: list[Problem] = []
     if col.pattern and not col.compiled_pattern().fullmatch(text):
         problems.append((Level.ERROR, f"{quote(text)} {col.pattern_hint}"))
     return Checked(text, problems)
 
 
-def check_password(col: Column, text: str, raw: object, ctx: Context) -> Checked:
+def check_password(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     problems: list[Problem] = []
     if col.min_length and len(text) < col.min_length:
         problems.append((Level.ERROR, f"is shorter than {col.min_length} characters"))
@@ -77,7 +98,7 @@ def check_password(col: Column, text: str, raw: object, ctx: Context) -> Checked
 
 # --------------------------------------------------------------------------- email
 
-def check_email(col: Column, text: str, raw: object, ctx: Context) -> Checked:
+def check_email(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     shown = quote(text)
     if "@" not in text:
         return Checked(text, [(Level.ERROR, f"{shown} has no @; enter an address like name@example.com")])
@@ -200,7 +221,7 @@ def _parsed_international(digits: str) -> phonenumbers.PhoneNumber | None:
 _IS_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
 
 
-def _phone_result(col: Column, value: str, original: str, problems: list[Problem], note: str) -> Checked:
+def _phone_result(col: ColumnRule, value: str, original: str, problems: list[Problem], note: str) -> Checked:
     """Phones in digits-only columns lose the '+'; others keep E.164."""
     if col.digits_only:
         value = value.lstrip("+")
@@ -209,7 +230,7 @@ def _phone_result(col: Column, value: str, original: str, problems: list[Problem
     return Checked(value, problems)
 
 
-def check_phone(col: Column, text: str, raw: object, ctx: Context) -> Checked:
+def check_phone(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     invalid_level = Level.WARNING if col.lenient else Level.ERROR
     problems: list[Problem] = []
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -254,7 +275,7 @@ def check_phone(col: Column, text: str, raw: object, ctx: Context) -> Checked:
     return Checked(text, problems)
 
 
-def _check_phone_number_cell(col: Column, raw: float | int, ctx: Context, invalid_level: Level) -> Checked:
+def _check_phone_number_cell(col: ColumnRule, raw: float | int, ctx: Context, invalid_level: Level) -> Checked:
     """Excel turned a typed '+14081231234' into the number 14081231234: explain, repair when safe."""
     if isinstance(raw, float) and not raw.is_integer():
         return Checked(number_text(raw), [(Level.ERROR,
@@ -286,7 +307,7 @@ _DIGITS = re.compile(r"^\d+$")
 _INTEGER = re.compile(r"^\d+$")
 
 
-def check_digits(col: Column, text: str, raw: object, ctx: Context) -> Checked:
+def check_digits(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     if col.extra_values and text in col.extra_values:
         return Checked(text, [])
     problems: list[Problem] = []
@@ -306,7 +327,7 @@ def check_digits(col: Column, text: str, raw: object, ctx: Context) -> Checked:
     return Checked(text, problems)
 
 
-def check_numeric_id(col: Column, text: str, raw: object, ctx: Context) -> Checked:
+def check_numeric_id(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     if col.extra_values and text in col.extra_values:
         return Checked(text, [])
     if isinstance(raw, float) and not raw.is_integer():
@@ -319,7 +340,7 @@ def check_numeric_id(col: Column, text: str, raw: object, ctx: Context) -> Check
 
 # --------------------------------------------------------------------------- choices
 
-def check_boolean(col: Column, text: str, raw: object, ctx: Context) -> Checked:
+def check_boolean(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     token = text.casefold()
     if token in col.truthy:
         value = col.true_value
@@ -332,7 +353,7 @@ def check_boolean(col: Column, text: str, raw: object, ctx: Context) -> Checked:
     return Checked(value, [])
 
 
-def check_enum(col: Column, text: str, raw: object, ctx: Context) -> Checked:
+def check_enum(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     canonical = col.choice_lookup().get(text.casefold())
     if canonical is None:
         return Checked(text, [(Level.ERROR, f"{quote(text)} is not allowed: use one of {', '.join(col.choices)}")])
@@ -349,7 +370,7 @@ def _country(code: str):
         return None
 
 
-def check_country(col: Column, text: str, raw: object, ctx: Context) -> Checked:
+def check_country(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     upper = text.upper()
     if len(upper) == 2 and pycountry.countries.get(alpha_2=upper):
         if upper != text:
@@ -360,7 +381,7 @@ def check_country(col: Column, text: str, raw: object, ctx: Context) -> Checked:
     return Checked(text, [(Level.ERROR, f"{quote(text)} is not a two-letter ISO country code{hint}")])
 
 
-def check_language(col: Column, text: str, raw: object, ctx: Context) -> Checked:
+def check_language(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     lower = text.lower()
     if len(lower) == 2 and pycountry.languages.get(alpha_2=lower):
         if lower != text:
@@ -372,7 +393,7 @@ def check_language(col: Column, text: str, raw: object, ctx: Context) -> Checked
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d")
 
 
-def check_date(col: Column, text: str, raw: object, ctx: Context) -> Checked:
+def check_date(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     if isinstance(raw, dt.datetime):
         return Checked(raw.date().isoformat(), [])
     if isinstance(raw, dt.date):
@@ -390,7 +411,7 @@ def check_date(col: Column, text: str, raw: object, ctx: Context) -> Checked:
         f"{quote(text)} is not a date: enter it as YYYY-MM-DD (for example 2026-01-31) or as an Excel date")])
 
 
-Check = Callable[["Column", str, object, Context], Checked]
+Check = Callable[[ColumnRule, str, object, Context], Checked]
 
 CHECKS: dict[Kind, Check] = {
     Kind.TEXT: check_text,

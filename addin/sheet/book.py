@@ -1,6 +1,6 @@
 """The Excel edge of the in-sheet macros: the only module that touches an xlwings Book.
 
-Reads are whole sheets at once; writes apply a Plan (see sheet_writes), one xlwings call per
+Reads are whole sheets at once; writes apply a Plan (see writes), one xlwings call per
 planned write. The same calls work on Excel through RunPython and on the book xlwings builds
 from a RunRemotePython request, so local and server mode share every line.
 """
@@ -10,12 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from .cells import is_blank, to_text
-from .columns import Profile
-from .conf import CONF_SHEET, PROFILE_KEY, SHEET_KEY
-from .profiles import UnknownProfile, get_profile
-from .sheet_region import Region, locate
-from .sheet_writes import ClearWrite, FormatWrite, Plan, ValuesWrite
+from ..profiles import UnknownProfile, get_profile
+from ..rules.cells import is_blank, to_text
+from ..rules.columns import Profile
+from ..rules.settings import CONF_SHEET, PROFILE_KEY, SHEET_KEY
+from .region import Region, locate
+from .writes import ClearWrite, FormatWrite, Plan, ValuesWrite
 
 
 class SheetProblem(Exception):

@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .annotate import annotated_path, write_annotated
-from .columns import Profile
-from .conf import PROFILE_KEY, profile_settings
-from .engine import Report, validate
-from .findings import Finding, Level
-from .profiles import get_profile
+from ..profiles import get_profile
+from ..rules.columns import Profile
+from ..rules.engine import Report, validate
+from ..rules.findings import Finding, Level
+from ..rules.settings import PROFILE_KEY, profile_settings
+from .checked_copy import annotated_path, write_annotated
 from .readers import Table, read_table
 
 

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .cells import is_blank, to_text
-from .columns import Profile, header_token
-from .engine import looks_like_header
-from .sheet_layout import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER
+from ..rules.annotations import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER
+from ..rules.cells import is_blank, to_text
+from ..rules.columns import Profile, header_token
+from ..rules.engine import looks_like_header
 
 HEADER_SEARCH_ROWS = 20  # a header further down than this is not a template's
 ANNOTATION_ORDER = (STATUS_HEADER, ERRORS_HEADER, MARKS_HEADER)

@@ -1,7 +1,7 @@
 """Validate as the in-sheet button does it: the rows of a data region in, the bulk writes out.
 
 Pure: the values come in as read from the sheet, the plan goes out as a few rectangular writes
-(see sheet_writes). The rules all come from the profile through the engine.
+(see writes). The rules all come from the profile through the engine.
 """
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cells import is_blank, to_text
-from .columns import Profile, ProfileSettings
-from .engine import Report, RowResult, validate
-from .fields import Kind
-from .findings import Level
-from .sheet_layout import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER
-from .sheet_region import Region
-from .sheet_writes import Alert, ColumnChange, Plan, ValuesWrite, Write, column_writes
+from ..rules.annotations import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER
+from ..rules.cells import is_blank, to_text
+from ..rules.columns import Profile, ProfileSettings
+from ..rules.engine import Report, RowResult, validate
+from ..rules.fields import Kind
+from ..rules.findings import Level
+from .region import Region
+from .writes import Alert, ColumnChange, Plan, ValuesWrite, Write, column_writes
 
 IMPORTED_PREFIX = "Imported"  # a row's Status after the server stored it; such rows are done
 MAX_CELL_TEXT = 32000  # Excel holds at most 32,767 characters in a cell

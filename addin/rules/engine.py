@@ -7,12 +7,12 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from .annotations import ANNOTATION_HEADERS, MARK_FOR_LEVEL, NO_MARK, column_letter
 from .cells import SPACES, control_character, describe_char, is_blank, search_control_or_surrogate, to_text, trim
 from .collector import collector_paused
 from .columns import Column, Profile, ProfileSettings, folded, header_token
 from .fields import CHECKS, Check, Checked, Context, quote
 from .findings import Finding, Level
-from .sheet_layout import ANNOTATION_HEADERS, MARK_FOR_LEVEL, NO_MARK, column_letter
 
 _RESERVED = frozenset(header_token(h) for h in ANNOTATION_HEADERS)
 _NO_COLUMNS: frozenset[str] = frozenset()

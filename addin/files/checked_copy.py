@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import PatternFill
 
-from .engine import Report
-from .findings import Level
+from ..rules.annotations import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER
+from ..rules.engine import Report
+from ..rules.findings import Level
 from .readers import SPREADSHEET_SUFFIXES, Table
-from .sheet_layout import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER
 
 ERROR_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")  # Excel's light red
 FIXED_FILL = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")  # Excel's amber
