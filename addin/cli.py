@@ -1,4 +1,8 @@
-"""The `rosterbook` commands that need no server: validate (and build, for the templates)."""
+"""The `rosterbook` commands that need no server: validate (and build, for the templates).
+
+Only what a command uses is imported when it runs: `validate` never loads the template builder
+(xlwings), and the server's stack stays out of both.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,12 +10,9 @@ import json
 import sys
 from pathlib import Path
 
-from .files.offline import check_file
-from .files.readers import UnreadableFile
 from .profiles import UnknownProfile, get_profile, profile_ids
 from .rules.findings import Level
-from .rules.settings import MODES
-from .template import DEFAULT_MODE, DEFAULT_SERVER_URL, build_all
+from .rules.settings import DEFAULT_MODE, DEFAULT_SERVER_URL, MODES
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 SUMMARY_LINES = 25
@@ -43,16 +44,25 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from .files.limits import LimitSettingError, ReadLimits
+    from .files.offline import check_file
+    from .files.readers import UnreadableFile
+
+    bar = ProgressBar() if sys.stderr.isatty() else None
     try:
         if not args.profile and args.file.suffix.lower() == ".csv":
             raise UnknownProfile("")
-        result = check_file(args.file, args.profile, args.out, annotate=not args.no_copy)
-    except (UnreadableFile, UnknownProfile) as exc:
+        result = check_file(args.file, args.profile, args.out, annotate=not args.no_copy,
+                            limits=ReadLimits.from_env(), progress=bar)
+    except (UnreadableFile, UnknownProfile, LimitSettingError) as exc:
+        _close(bar)
         print(f"rosterbook validate: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     except PermissionError as exc:
+        _close(bar)
         print(f"rosterbook validate: cannot write {exc.filename}: permission denied", file=sys.stderr)
         return EXIT_UNREADABLE
+    _close(bar)
     report = result.report
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False))
@@ -61,7 +71,38 @@ def run_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_ERRORS
 
 
+class ProgressBar:
+    """One bar on stderr per stage (reading, checking, writing the copy), shown only for files
+    long enough to report progress at all (a few thousand rows)."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._stage = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self._stage:
+            from tqdm import tqdm
+
+            self.close()
+            self._stage = stage
+            self._bar = tqdm(total=total, desc=stage, file=sys.stderr, leave=False, unit_scale=True,
+                             dynamic_ncols=True, bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}")
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _close(bar: ProgressBar | None) -> None:
+    if bar is not None:
+        bar.close()
+
+
 def run_build(args: argparse.Namespace) -> int:
+    from .template import build_all
+
     if not args.server_url.startswith(("http://", "https://")):
         print(f"rosterbook build: --server-url must start with http:// or https://, not {args.server_url!r}",
               file=sys.stderr)

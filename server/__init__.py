@@ -1,18 +1,25 @@
-"""The rosterbook import server: a Flask app factory in the flaskr style."""
+"""The rosterbook import server: a Flask app factory in the flaskr style.
+
+Flask and the rest of the stack are imported when the app is made, not with the package: the
+console script lives in server/cli.py, and `rosterbook validate` or `build` need none of it.
+"""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from .settings import ServerSettings, database_url, load_secret_key
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The app. Settings come from the environment (see server.settings); test_config overrides them."""
+    from flask import Flask
+
+    from .settings import ServerSettings, database_url, load_secret_key
+
     settings = ServerSettings()
     test_config = dict(test_config or {})
     instance = test_config.pop("INSTANCE_PATH", None) or settings.instance_path
@@ -24,6 +31,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATABASE_URL=database_url(settings.database_url, instance_path),
         MAX_CONTENT_LENGTH=settings.max_content_length,
         MAX_BATCH_ROWS=settings.max_batch_rows,
+        READ_LIMITS=settings.read_limits(),
+        UPLOAD_MINUTES=settings.upload_minutes,
         DB_POOL_SIZE=settings.db_pool_size,
         SECRET_KEY=settings.secret_key,
         JSON_SORT_KEYS=False,

@@ -1,10 +1,10 @@
-"""The stored records: API tokens, admin accounts, import batches and their rows."""
+"""The stored records: API tokens, admin accounts, import batches and their rows, uploads being checked."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -90,3 +90,18 @@ class BatchRow(Base):
     duplicate_of: Mapped[int | None] = mapped_column(Integer)  # the stored row a duplicate repeats
 
     batch: Mapped[Batch] = relationship(back_populates="rows")
+
+
+class PendingUpload(Base):
+    """A file checked on the upload page, kept for its download and import for a short time.
+
+    data is the file, its annotated copy and its import request, encrypted (AES-GCM) with a key
+    the server does not keep: it lives in the admin's result page only (see server/upload_store.py).
+    """
+
+    __tablename__ = "pending_uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    admin: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from addin.files.limits import DEFAULT_MAX_BATCH_ROWS, DEFAULT_MAX_COLUMNS, DEFAULT_MAX_UNPACKED_MB, ReadLimits
+
 SQLITE_FILE = "rosterbook.sqlite3"
 SECRET_KEY_FILE = "secret_key"
 
@@ -22,9 +24,18 @@ class ServerSettings(BaseSettings):
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "ROSTERBOOK_DATABASE_URL"))
     instance_path: Path | None = None
     max_content_length: int = Field(16 * 1024 * 1024, gt=0, description="Largest request body in bytes (413 above)")
-    max_batch_rows: int = Field(50_000, gt=0, description="Most rows in one import batch, whatever the profile")
+    max_batch_rows: int = Field(DEFAULT_MAX_BATCH_ROWS, gt=0, description="Most rows in one import batch, whatever the profile")
+    # How much of an uploaded file is read (addin.files.limits reads the same variables for the command line)
+    max_file_rows: int | None = Field(None, gt=0, description="Most rows read from a file (default: a batch and its header)")
+    max_file_columns: int = Field(DEFAULT_MAX_COLUMNS, gt=0)
+    max_file_mb: int = Field(DEFAULT_MAX_UNPACKED_MB, gt=0, description="Largest .xlsx unpacked, or CSV, in MB")
+    upload_minutes: int = Field(30, gt=0, description="How long a checked upload is kept for its download and import")
     secret_key: str | None = None
     db_pool_size: int = Field(10, gt=0)
+
+    def read_limits(self) -> ReadLimits:
+        return ReadLimits(rows=self.max_file_rows or self.max_batch_rows + 1, columns=self.max_file_columns,
+                          unpacked_bytes=self.max_file_mb * 1024 * 1024)
 
 
 def database_url(url: str | None, instance_path: Path) -> str:

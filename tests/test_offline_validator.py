@@ -80,7 +80,7 @@ class TestCsvReading:
         report = json.loads(run(csv, "--profile", "pbx", "--json", check_exit=0).stdout)
         assert report["rows"] == 1
         book = load_workbook(tmp_path / "pbx.checked.xlsx")
-        assert [c.value for c in book.active[2]][:3] == ["User", "Ñúñez", "Zoë"]
+        assert [c.value for c in book.active[2]][:4] == ["OK", "User", "Ñúñez", "Zoë"]  # Status first
 
     def test_headerless_controlpanel_seed_example(self, tmp_path):
         text = "User1,pwd\n\nUser2,pwd,plan1\n\nUser3,pwd,,firstname,,lastname,true,,,user 3 description,true\n\n" \
@@ -99,14 +99,15 @@ class TestAnnotatedCopy:
         assert Path(source).read_bytes() == before  # the admin's file is never touched
         sheet = load_workbook(tmp_path / "iplum.checked.xlsx").active
         header = [c.value for c in sheet[1]]
-        assert header[-2:] == ["Status", "Errors"]
+        assert header[0] == "Status" and header[-1] == "Errors"  # Status first in view, Errors last
+        assert header[1:-1] == ["iPlum ID (phone/email)", "Phone #", "Email", "Name"]
         status, errors = header.index("Status") + 1, header.index("Errors") + 1
-        restored = sheet.cell(row=4, column=2)
+        restored = sheet.cell(row=4, column=3)
         assert restored.value == "+14155550123" and restored.number_format == "@"
         assert restored.fill.fgColor.rgb.endswith("FFEB9C")
-        scientific = sheet.cell(row=6, column=2)
+        scientific = sheet.cell(row=6, column=3)
         assert scientific.value == "1.40812E+10" and scientific.fill.fgColor.rgb.endswith("FFC7CE")
-        assert sheet.cell(row=2, column=2).fill.fill_type is None  # good cells are not coloured
+        assert sheet.cell(row=2, column=3).fill.fill_type is None  # good cells are not coloured
         assert sheet.cell(row=2, column=status).value == "OK"
         assert sheet.cell(row=6, column=status).value == "1 error"
         assert "Phone #: '1.40812E+10' is in scientific notation" in sheet.cell(row=6, column=errors).value
@@ -123,9 +124,9 @@ class TestAnnotatedCopy:
         csv = write_csv(tmp_path / "f.csv", "Type,LastName\nUser,=HYPERLINK(\"http://x\")\nUser,\"a\tb\"\n")
         run(csv, "--profile", "pbx", check_exit=1)
         sheet = load_workbook(tmp_path / "f.checked.xlsx").active
-        assert sheet.cell(row=2, column=2).value == '=HYPERLINK("http://x")'
-        assert sheet.cell(row=2, column=2).data_type == "s"
-        assert sheet.cell(row=3, column=2).value == "a\tb"
+        assert sheet.cell(row=2, column=3).value == '=HYPERLINK("http://x")'
+        assert sheet.cell(row=2, column=3).data_type == "s"
+        assert sheet.cell(row=3, column=3).value == "a\tb"
 
     def test_xlsm_is_annotated_as_xlsx_and_left_alone(self, tmp_path):
         with zipfile.ZipFile(Path(xlwings.__file__).with_name("quickstart_standalone.xlsm")) as z:
@@ -148,4 +149,4 @@ class TestAnnotatedCopy:
         done = run(tmp_path / "filled.xlsm", "--profile", "iplum", check_exit=0)
         assert "filled.checked.xlsx (an .xlsx" in done.stdout
         assert (tmp_path / "filled.xlsm").read_bytes() == before
-        assert load_workbook(tmp_path / "filled.checked.xlsx").active["B2"].value == "+14081231234"
+        assert load_workbook(tmp_path / "filled.checked.xlsx").active["C2"].value == "+14081231234"

@@ -1,27 +1,37 @@
 """The annotated copy of a checked file: colours, repaired values, a Status and an Errors column.
 
-Always written as .xlsx: colours need a workbook, and openpyxl would drop an .xlsm's buttons
-(form controls) when saving, so a macro workbook's annotated copy is an .xlsx beside it.
+Always an .xlsx, written by streaming (xlsx_stream), so its time and memory grow with the rows
+but no cell is ever an object. It shows the file's values where they were (the same row
+numbers the findings name), with the Status column first and frozen beside the header so it
+stays in view, then the file's columns in their order (its own Status, Errors and Marks columns
+left out), then the Errors column, wrapped. Wrong cells are red, repaired cells amber holding
+the repaired value, as the template colours them; phone and ID columns are formatted as Text.
+A template's settings go along on a hidden xlwings.conf sheet, so the copy can be checked
+again without naming its format; problems with the whole file are on a sheet of their own.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import PatternFill
-
-from ..rules.annotations import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER
-from ..rules.engine import Report
+from ..rules.annotations import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER, column_letter
+from ..rules.engine import Report, RowResult
 from ..rules.findings import Level
-from .readers import SPREADSHEET_SUFFIXES, Table
+from ..rules.settings import CONF_SHEET
+from .readers import PROGRESS_EVERY, Progress, Table
+from .xlsx_stream import _SPECIAL, MAX_TEXT, ColumnFormat, StreamingBook, Style, Styles, cell_xml, text_xml
 
-ERROR_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")  # Excel's light red
-FIXED_FILL = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")  # Excel's amber
-NO_FILL = PatternFill(fill_type=None)
-_OUR_FILLS = {"00FFC7CE", "FFFFC7CE", "00FFEB9C", "FFFFEB9C"}
+ERROR_FILL, ERROR_FONT = "FFC7CE", "9C0006"  # Excel's light red fill with dark red text
+FIXED_FILL, FIXED_FONT = "FFEB9C", "9C5700"  # and its yellow fill with dark yellow text
+HEADER_FILL = "DDEBF7"  # the template's header
 TEXT_FORMAT = "@"
+DATE_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss", "time": "hh:mm:ss", "duration": "[h]:mm:ss"}
+BIG_NUMBER = 1e10  # whole numbers from here on get the format '0': General would show 1.40812E+10
+STATUS_WIDTH, ERRORS_WIDTH = 14, 80
+SAMPLE_ROWS = 500  # rows whose lengths fit a column's width
+_ANNOTATIONS = {h.casefold() for h in (STATUS_HEADER, ERRORS_HEADER, MARKS_HEADER)}
+_NUMBERS = (int, float)
 
 
 def annotated_path(source: Path) -> Path:
@@ -29,103 +39,199 @@ def annotated_path(source: Path) -> Path:
     return source.with_name(f"{source.stem}.checked.xlsx")
 
 
-def set_text(cell: Cell, value: Any) -> None:
-    """Write a value that must stay what it is: strings starting with '=' are not formulas.
-
-    Control characters an .xlsx cannot hold are shown as <U+0007>, so the admin sees them.
-    """
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
+def write_annotated(table: Table, report: Report, out: Path | BinaryIO, progress: Progress | None = None) -> None:
+    book = StreamingBook(out)
+    _Copy(table, report, book.styles).write(book, progress)
+    if report.file_findings:
+        _file_problems_sheet(book, report)
+    if table.settings:
+        _conf_sheet(book, table.settings)
+    book.close()
 
 
-def write_annotated(source: Path | None, table: Table, report: Report, out: Path) -> None:
-    if source is not None and source.suffix.lower() in SPREADSHEET_SUFFIXES:
-        book = load_workbook(source)
-        sheet = book[table.sheet] if table.sheet in book.sheetnames else book.worksheets[0]
-    else:
-        book, sheet = _workbook_from_rows(table, report)
-    _annotate(sheet, table, report)
-    _file_problems_sheet(book, report)
-    book.save(out)
+class _Copy:
+    """Where each of the file's columns goes in the copy, and the formats its cells take."""
 
+    def __init__(self, table: Table, report: Report, styles: Styles):
+        self.table, self.report = table, report
+        rows = table.rows
+        self.has_header = report.header.has_header_row and bool(rows)
+        width = max(map(len, rows), default=0)
+        header = rows[0] if self.has_header else []
+        left_out = {i for i, v in enumerate(header) if isinstance(v, str) and v.strip().casefold() in _ANNOTATIONS}
+        self.target: list[int | None] = []  # the copy's 0-based column of each of the file's columns
+        column = 1  # column A is the Status
+        for i in range(width):
+            self.target.append(None if i in left_out else column)
+            column += i not in left_out
+        self.errors_column = column
+        self.index_of = {c.header: i for i, c in report.header.positions}
+        self.text_columns = {i for i, c in report.header.positions if c.text_format}
+        self.styles = styles
+        self.status_style = {level: styles(_fill(level)) for level in (None, Level.ERROR, Level.FIXED)}
+        self.header_style = styles(Style(bold=True, fill=HEADER_FILL, bottom_border=True))
+        self.wrap_style = styles(Style(wrap=True))
+        self.text_style = styles(Style(number_format=TEXT_FORMAT))
 
-def _workbook_from_rows(table: Table, report: Report):
-    book = Workbook()
-    sheet = book.active
-    sheet.title = report.profile.title[:31]
-    text_columns = {i for i, c in report.header.positions if c.text_format}
-    for r, row in enumerate(table.rows, start=table.start_row):
-        for i, value in enumerate(row):
-            if value is None:
+    def style(self, level: Level | None, number_format: str | None) -> int:
+        return self.styles(_fill(level, number_format))
+
+    def columns(self) -> list[ColumnFormat]:
+        widths = self._source_widths()
+        fitted = self._fitted_widths()
+        formats = [ColumnFormat(STATUS_WIDTH)]
+        for i, target in enumerate(self.target):
+            if target is not None:
+                formats.append(ColumnFormat(widths.get(i + 1) or fitted[i],
+                                            self.text_style if i in self.text_columns else 0))
+        formats.append(ColumnFormat(ERRORS_WIDTH, self.wrap_style))
+        return formats
+
+    def _source_widths(self) -> dict[int, float]:
+        layout = self.table.layout
+        if layout is None:
+            return {}
+        return {n: c.width for c in layout.columns if c.width for n in range(c.first, min(c.last, len(self.target)) + 1)}
+
+    def _fitted_widths(self) -> list[float]:
+        longest = [8] * len(self.target)
+        for row in self.table.rows[:SAMPLE_ROWS]:
+            for i, v in enumerate(row):
+                if v is not None:
+                    longest[i] = max(longest[i], len(v) if type(v) is str else 12)
+        return [min(n + 2, 60) for n in longest]
+
+    def write(self, book: StreamingBook, progress: Progress | None) -> None:
+        table, report = self.table, self.report
+        header_row = table.start_row if self.has_header else 0
+        name = (table.sheet or report.profile.title)[:31]
+        sheet = book.add_sheet(name, self.columns(), freeze=(header_row, 1))
+        results = {r.row: r for r in report.rows}
+        prefixes = [None if t is None else f'<c r="{column_letter(t)}' for t in self.target]
+        text_s = [f' s="{self.text_style}"' if i in self.text_columns else "" for i in range(len(self.target))]
+        status_ref, errors_ref = '<c r="A', f'<c r="{column_letter(self.errors_column)}'
+        status_tail: dict[tuple[str, Level | None], str] = {}
+        wrap = f' s="{self.wrap_style}"'
+        total = len(table.rows)
+        special = _SPECIAL.search
+        for offset, cells in enumerate(table.rows):
+            n = table.start_row + offset
+            if offset == 0 and self.has_header:
+                sheet.row(n, self._header_xml(cells, n))
                 continue
-            cell = sheet.cell(row=r, column=i + 1)
-            set_text(cell, value)
-            if i in text_columns:
-                cell.number_format = TEXT_FORMAT
-    return book, sheet
+            parts = []
+            result = results.get(n)
+            if result is not None:
+                level = _worst(result)
+                key = (result.status_text, level)
+                tail = status_tail.get(key)
+                if tail is None:
+                    style = self.status_style[level]
+                    attribute = f' s="{style}"' if style else ""
+                    tail = status_tail[key] = f'"{attribute} t="inlineStr">{text_xml(result.status_text)}</c>'
+                parts.append(f"{status_ref}{n}{tail}")
+            marked = self._marks(result) if result is not None and result.findings else None
+            for i, v in enumerate(cells):
+                if v is None:
+                    continue
+                prefix = prefixes[i]
+                if prefix is None:
+                    continue
+                if marked is not None and i in marked:
+                    parts.append(self._marked_xml(i, n, v, *marked[i]))
+                elif type(v) is str:
+                    text = v if special(v) is None and len(v) <= MAX_TEXT else None
+                    parts.append(f'{prefix}{n}"{text_s[i]} t="inlineStr"><is><t>{text}</t></is></c>' if text is not None
+                                 else f'{prefix}{n}"{text_s[i]} t="inlineStr">{text_xml(v)}</c>')
+                else:
+                    parts.append(self._value_xml(i, n, v, None))
+            if result is not None and result.findings:
+                parts.append(f'{errors_ref}{n}"{wrap} t="inlineStr">{text_xml(result.errors_text)}</c>')
+            if parts:
+                sheet.row(n, "".join(parts))
+            if progress is not None and offset and not offset % PROGRESS_EVERY:
+                progress("Writing the checked copy", offset, total)
+        sheet.close()
 
+    def _header_xml(self, cells: list[Any], n: int) -> str:
+        style = self.header_style
+        parts = [cell_xml(f"A{n}", STATUS_HEADER, style, {})]
+        for i, v in enumerate(cells):
+            if self.target[i] is not None:
+                parts.append(cell_xml(f"{column_letter(self.target[i])}{n}", "" if v is None else v, style, {}))
+        parts.append(cell_xml(f"{column_letter(self.errors_column)}{n}", ERRORS_HEADER, style, {}))
+        return "".join(parts)
 
-def _annotation_columns(sheet, report: Report, table: Table) -> tuple[int, int, int | None]:
-    """(Status column, Errors column, Marks column if the sheet is a template), 1-based."""
-    header_row = table.start_row
-    headers = {}
-    width = max((len(r) for r in table.rows), default=0)
-    if report.header.has_header_row:
-        for i, value in enumerate(table.rows[0] if table.rows else []):
-            if isinstance(value, str):
-                headers[value.strip().casefold()] = i + 1
-    status = headers.get(STATUS_HEADER.casefold()) or width + 1
-    errors = headers.get(ERRORS_HEADER.casefold()) or max(width, status) + 1
-    if report.header.has_header_row:
-        set_text(sheet.cell(row=header_row, column=status), STATUS_HEADER)
-        set_text(sheet.cell(row=header_row, column=errors), ERRORS_HEADER)
-    return status, errors, headers.get(MARKS_HEADER.casefold())
-
-
-def _annotate(sheet, table: Table, report: Report) -> None:
-    status_col, errors_col, marks_col = _annotation_columns(sheet, report, table)
-    columns = [c for _, c in report.header.positions]
-    index_of = {c.header: i for i, c in report.header.positions}
-    text_format = {c.header for _, c in report.header.positions if c.text_format}
-    first_data = table.start_row + (1 if report.header.has_header_row else 0)
-    last_row = table.start_row + len(table.rows) - 1
-    for r in range(first_data, last_row + 1):  # old marks from an earlier check go first
-        for i in index_of.values():
-            cell = sheet.cell(row=r, column=i + 1)
-            if cell.fill is not None and cell.fill.fgColor is not None and cell.fill.fgColor.rgb in _OUR_FILLS:
-                cell.fill = NO_FILL
-    for result in report.rows:
+    def _marks(self, result: RowResult) -> dict[int, tuple[Level, str | None]]:
+        """{column index: (error or fixed, the repaired value)} of one row; errors win."""
+        marks: dict[int, tuple[Level, str | None]] = {}
         for finding in result.findings:
-            index = index_of.get(finding.column or "")
+            index = self.index_of.get(finding.column or "")
             if index is None or finding.level is Level.WARNING:
                 continue
-            cell = sheet.cell(row=result.row, column=index + 1)
             if finding.level is Level.ERROR:
-                cell.fill = ERROR_FILL
-            elif cell.fill != ERROR_FILL:
-                cell.fill = FIXED_FILL
-                if finding.fixed_value is not None:
-                    if finding.column in text_format:
-                        cell.number_format = TEXT_FORMAT
-                    set_text(cell, finding.fixed_value)
-        set_text(sheet.cell(row=result.row, column=status_col), result.status_text)
-        set_text(sheet.cell(row=result.row, column=errors_col), result.errors_text or None)
-        if marks_col:  # a template colours from its Marks column: keep it in step with the fills
-            set_text(sheet.cell(row=result.row, column=marks_col), result.marks(columns))
+                marks[index] = (Level.ERROR, None)
+            elif index not in marks:
+                marks[index] = (Level.FIXED, finding.fixed_value)
+        return marks
+
+    def _marked_xml(self, i: int, n: int, value: Any, level: Level, fixed: str | None) -> str:
+        if level is Level.FIXED and fixed is not None:
+            value = fixed
+        return self._value_xml(i, n, value, level)
+
+    def _value_xml(self, i: int, n: int, value: Any, level: Level | None) -> str:
+        ref = f"{column_letter(self.target[i])}{n}"
+        kind = type(value)
+        if kind is str:
+            number_format = TEXT_FORMAT if i in self.text_columns else None
+        elif kind in _NUMBERS and value == int(value) and abs(value) >= BIG_NUMBER:
+            number_format = "0"
+        elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
+            number_format = DATE_FORMATS[_date_kind(value)]
+        else:
+            number_format = None
+        style = self.style(level, number_format)
+        return cell_xml(ref, value, style, {kind: style} if number_format in DATE_FORMATS.values() else {})
 
 
-def _file_problems_sheet(book, report: Report) -> None:
-    title = "File problems"
-    if title in book.sheetnames:
-        del book[title]
-    if not report.file_findings:
-        return
-    sheet = book.create_sheet(title)
-    set_text(sheet.cell(row=1, column=1), "Level")
-    set_text(sheet.cell(row=1, column=2), "Problem with the whole file")
-    for r, finding in enumerate(report.file_findings, start=2):
-        set_text(sheet.cell(row=r, column=1), str(finding.level))
-        set_text(sheet.cell(row=r, column=2), finding.message)
+def _fill(level: Level | None, number_format: str | None = None) -> Style:
+    if level is Level.ERROR:
+        return Style(number_format=number_format, fill=ERROR_FILL, font_color=ERROR_FONT)
+    if level is Level.FIXED:
+        return Style(number_format=number_format, fill=FIXED_FILL, font_color=FIXED_FONT)
+    return Style(number_format=number_format)
+
+
+def _worst(result: RowResult) -> Level | None:
+    if not result.findings:
+        return None
+    levels = {f.level for f in result.findings}
+    if Level.ERROR in levels:
+        return Level.ERROR
+    return Level.FIXED if Level.FIXED in levels else None
+
+
+def _date_kind(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return "date" if value.time() == dt.time(0) else "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    return "time" if isinstance(value, dt.time) else "duration"
+
+
+def _file_problems_sheet(book: StreamingBook, report: Report) -> None:
+    header = book.styles(Style(bold=True, fill=HEADER_FILL, bottom_border=True))
+    wrap = book.styles(Style(wrap=True))
+    sheet = book.add_sheet("File problems", [ColumnFormat(10), ColumnFormat(100, wrap)], freeze=(1, 0))
+    sheet.row(1, cell_xml("A1", "Level", header, {}) + cell_xml("B1", "Problem with the whole file", header, {}))
+    for n, finding in enumerate(report.file_findings, start=2):
+        sheet.row(n, cell_xml(f"A{n}", str(finding.level), 0, {}) + cell_xml(f"B{n}", finding.message, 0, {}))
+    sheet.close()
+
+
+def _conf_sheet(book: StreamingBook, settings: dict[str, str]) -> None:
+    sheet = book.add_sheet(CONF_SHEET, [ColumnFormat(30), ColumnFormat(40)], hidden=True)
+    for n, (key, value) in enumerate(settings.items(), start=1):
+        sheet.row(n, cell_xml(f"A{n}", key, 0, {}) + cell_xml(f"B{n}", value, 0, {}))
+    sheet.close()

@@ -1,19 +1,26 @@
-"""Reading filled files: .xlsx/.xlsm through openpyxl, .csv in the encodings admins' tools write."""
+"""Reading filled files: .xlsx/.xlsm through calamine (after xlsx_package has checked the package),
+.csv streamed in the encodings admins' tools write; both within the ReadLimits."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from typing import Any, BinaryIO, TextIO
 
 from ..rules.settings import CONF_SHEET, SHEET_KEY
+from .limits import ReadLimits
+from .xlsx_package import PackageProblem, SheetEntry, SheetScan, XlsxPackage
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt")
+MAX_LINE = 1024 * 1024  # characters in one line of a CSV file; a roster's line is a few hundred
+PROGRESS_EVERY = 4096  # rows between two progress reports
+
+# (stage, done, total): what a long read or write reports, for a progress bar
+Progress = Callable[[str, int, int], None]
 
 
 class UnreadableFile(Exception):
@@ -28,58 +35,134 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     start_row: int = 1  # the sheet row number (CSV line number) of rows[0]
+    layout: SheetScan | None = None  # a worksheet's hidden rows, merged ranges and column widths
 
 
-def read_table(path: Path) -> Table:
+def read_table(path: Path, limits: ReadLimits | None = None, progress: Progress | None = None) -> Table:
     if not path.exists():
         raise UnreadableFile(f"{path}: no such file")
     if path.is_dir():
         raise UnreadableFile(f"{path}: is a folder, not a file")
+    limits = limits or ReadLimits.from_env()
     suffix = path.suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES:
-        return read_workbook(path)
-    if suffix in (".csv", ".txt"):
-        return read_csv_bytes(path.read_bytes(), str(path))
+        return read_workbook(path, str(path), limits, progress)
+    if suffix in CSV_SUFFIXES:
+        return read_csv(path, str(path), limits, progress)
     raise UnreadableFile(f"{path}: rosterbook reads .xlsx, .xlsm and .csv files, not '{path.suffix or 'no extension'}'")
 
 
 # --------------------------------------------------------------------------- workbooks
 
-def read_workbook(path: Path | io.BytesIO, name: str | None = None) -> Table:
-    name = name or str(path)
+def read_workbook(source: Path | bytes, name: str | None = None, limits: ReadLimits | None = None,
+                  progress: Progress | None = None) -> Table:
+    """The data sheet (the one the template names, else the first visible one) of a workbook."""
+    name = name or str(source)
+    limits = limits or ReadLimits.from_env()
     try:
-        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"{name}: not a readable Excel workbook ({type(exc).__name__}); "
-                             "save it again from Excel as .xlsx and retry") from None
+        package = XlsxPackage(source, limits)
+    except PackageProblem as exc:
+        raise UnreadableFile(f"{name}: {exc}") from None
     try:
-        settings = conf_settings(book)
-        sheet_name = settings.get(SHEET_KEY)
-        if sheet_name not in book.sheetnames:
-            sheet_name = first_data_sheet(book)
-        rows = [list(r) for r in book[sheet_name].iter_rows(values_only=True)]
+        package.check_text()
+        conf = next((s for s in package.sheets if s.name == CONF_SHEET), None)
+        conf_scan = package.scan(conf) if conf is not None else None
+        book = _open(source, name)
+        try:
+            settings = _conf_settings(book, conf, conf_scan, name) if conf is not None else {}
+            entry = _data_sheet(package.sheets, settings.get(SHEET_KEY), name)
+            scan = package.scan(entry)
+            rows, first = _sheet_rows(book, entry, scan, name, progress)
+        finally:
+            book.close()
+    except PackageProblem as exc:
+        raise UnreadableFile(f"{name}: {exc}") from None
     finally:
-        book.close()
+        package.close()
     rows, start = strip_blank_edges(rows)
-    return Table(rows, sheet_name, settings, start_row=start)
+    return Table(rows, entry.name, settings, start_row=first + start - 1, layout=scan)
 
 
-def conf_settings(book) -> dict[str, str]:
-    if CONF_SHEET not in book.sheetnames:
-        return {}
+def _open(source: Path | bytes, name: str):
+    from python_calamine import CalamineWorkbook
+
+    try:
+        if isinstance(source, bytes):
+            return CalamineWorkbook.from_filelike(io.BytesIO(source))
+        return CalamineWorkbook.from_path(str(source))
+    except Exception as exc:  # calamine's errors are many; each means the same to an admin
+        raise UnreadableFile(f"{name}: not a readable Excel workbook ({_reason(exc)}); "
+                             "save it again from Excel as .xlsx and retry") from None
+
+
+def _reason(exc: BaseException) -> str:
+    return type(exc).__name__.replace("Calamine", "") or "damaged"
+
+
+def _sheet(book, entry: SheetEntry, name: str):
+    try:
+        return book.get_sheet_by_name(entry.name)
+    except BaseException as exc:  # calamine's panics arrive as pyo3's PanicException, a BaseException
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
+        raise PackageProblem(f"not a readable Excel workbook ({_reason(exc)}); it may be damaged: open it in "
+                             "Excel, save it again and retry") from None
+
+
+def _conf_settings(book, entry: SheetEntry, scan: SheetScan, name: str) -> dict[str, str]:
     settings = {}
-    for row in book[CONF_SHEET].iter_rows(min_col=1, max_col=2, values_only=True):
-        key, value = (list(row) + [None, None])[:2]
+    for row in _sheet(book, entry, name).iter_rows():
+        key, value = (list(row) + ["", ""])[:2]
+        key, value = _plain(key), _plain(value)
         if key is not None and value is not None:
             settings[str(key).strip()] = str(value).strip()
     return settings
 
 
-def first_data_sheet(book) -> str:
-    for ws in book.worksheets:
-        if ws.title != CONF_SHEET and ws.sheet_state == "visible":
-            return ws.title
-    raise UnreadableFile("the workbook has no visible worksheet")
+def _data_sheet(sheets: list[SheetEntry], named: str | None, name: str) -> SheetEntry:
+    for entry in sheets:
+        if entry.name == named:
+            return entry
+    for entry in sheets:
+        if entry.name != CONF_SHEET and entry.state == "visible":
+            return entry
+    raise UnreadableFile(f"{name}: the workbook has no visible worksheet")
+
+
+def _plain(value: Any) -> Any:
+    """A value as openpyxl gives it: empty cells None, whole numbers int, dates at midnight datetime."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    if kind is dt.date:
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def _sheet_rows(book, entry: SheetEntry, scan: SheetScan, name: str,
+                progress: Progress | None) -> tuple[list[list[Any]], int]:
+    """The sheet's rows from its first filled one, each from column A; and that row's number."""
+    sheet = _sheet(book, entry, name)
+    if not sheet.height or scan.first_row is None:
+        return [], 1
+    first_row, first_column = sheet.start
+    pad = [None] * first_column
+    total = sheet.height
+    rows: list[list[Any]] = []
+    append = rows.append
+    for row in sheet.iter_rows():
+        # Text, by far the most common, goes through without a call; '' is calamine's empty cell
+        cells = [(v or None) if type(v) is str else _plain(v) for v in row]
+        append(pad + cells if first_column else cells)
+        if progress is not None and not len(rows) % PROGRESS_EVERY:
+            progress("Reading", len(rows), total)
+    for (row, column), text in scan.errors.items():  # calamine gives '#N/A' and the like as empty
+        index = row - 1 - first_row
+        if 0 <= index < len(rows) and column - 1 < len(rows[index]):
+            rows[index][column - 1] = text
+    return rows, first_row + 1
 
 
 def _blank(row: list[Any]) -> bool:
@@ -94,36 +177,96 @@ def strip_blank_edges(rows: list[list[Any]]) -> tuple[list[list[Any]], int]:
         start += 1
     while end > start and _blank(rows[end - 1]):
         end -= 1
-    return rows[start:end], start + 1
+    if start or end < len(rows):
+        rows = rows[start:end]
+    return rows, start + 1
 
 
 # --------------------------------------------------------------------------- CSV
 
-def decode(data: bytes, name: str) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) first, then Windows-1252, which Excel writes on Western Windows."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
+def read_csv_bytes(data: bytes, name: str = "upload.csv", limits: ReadLimits | None = None) -> Table:
+    return read_csv(data, name, limits)
+
+
+def read_csv(source: Path | bytes, name: str, limits: ReadLimits | None = None,
+             progress: Progress | None = None) -> Table:
+    """A CSV file, streamed: UTF-8 (with or without BOM), else Windows-1252, which Excel writes on
+    Western Windows; comma or semicolon (Excel in many European locales writes ';')."""
+    limits = limits or ReadLimits.from_env()
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
+    if size > limits.unpacked_bytes:
+        raise UnreadableFile(f"{name}: is {size / 1024 / 1024:,.0f} MB; rosterbook reads CSV files of at most "
+                             f"{limits.unpacked_mb}. Split it into smaller files")
+    with (io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")) as raw:
+        head = raw.read(4096)
+        if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise UnreadableFile(f"{name}: this is not a text file (it contains NUL bytes); is it a workbook saved as .csv?")
+        for encoding in ("utf-8-sig", "cp1252"):
+            raw.seek(0)
+            text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+            try:
+                return _read_csv_text(text, raw, size, encoding, name, limits, progress)
+            except UnicodeDecodeError:
+                continue
+            finally:
+                text.detach()
     raise UnreadableFile(f"{name}: the text is neither UTF-8 nor Windows-1252; save it as 'CSV UTF-8' and retry")
 
 
-def sniff_delimiter(text: str) -> str:
-    """Comma or semicolon (Excel in many European locales writes ';'), by the first line."""
-    first = text.split("\n", 1)[0]
-    return ";" if first.count(";") > first.count(",") else ","
+def sniff_delimiter(first_line: str) -> str:
+    """Comma or semicolon, by the first line."""
+    return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
-def read_csv_bytes(data: bytes, name: str = "upload.csv") -> Table:
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnreadableFile(f"{name}: this is not a text file (it contains NUL bytes); is it a workbook saved as .csv?")
-    text, encoding = decode(data, name)
-    delimiter = sniff_delimiter(text)
+class _LongLine(Exception):
+    def __init__(self, start: str):
+        self.start = start
+
+
+def _lines(text: TextIO, first: str) -> Iterator[str]:
+    """The file's lines, none longer than MAX_LINE characters (a line is held whole in memory)."""
+    if len(first) == MAX_LINE and not first.endswith(("\n", "\r")):
+        raise _LongLine(first)
+    yield first
+    readline = text.readline
+    while True:
+        line = readline(MAX_LINE)
+        if not line:
+            return
+        if len(line) == MAX_LINE and not line.endswith(("\n", "\r")):
+            raise _LongLine(line)
+        yield line
+
+
+def _read_csv_text(text: TextIO, raw: BinaryIO, size: int, encoding: str, name: str, limits: ReadLimits,
+                   progress: Progress | None) -> Table:
+    first = text.readline(MAX_LINE)
+    delimiter = sniff_delimiter(first)
+    max_rows, max_columns = limits.rows, limits.columns
+    rows: list[list[Any]] = []
+    append = rows.append
     try:
-        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)]
+        for row in csv.reader(_lines(text, first), delimiter=delimiter, strict=True):
+            if len(row) > max_columns:
+                raise UnreadableFile(_too_many_columns(name, len(row), len(rows) + 1, max_columns))
+            append([cell or None for cell in row])
+            if len(rows) > max_rows:
+                raise UnreadableFile(f"{name}: has more than {max_rows:,} lines; rosterbook reads at most "
+                                     f"{max_rows:,}. Split it into smaller files")
+            if progress is not None and not len(rows) % PROGRESS_EVERY:
+                progress("Reading", raw.tell(), size)
+    except _LongLine as long:
+        values = long.start.count(delimiter) + 1
+        if values > max_columns:
+            raise UnreadableFile(_too_many_columns(name, values, len(rows) + 1, max_columns, "at least ")) from None
+        raise UnreadableFile(f"{name}: line {len(rows) + 1} is longer than {MAX_LINE:,} characters; "
+                             "is this a roster saved as CSV?") from None
     except csv.Error as exc:
         raise UnreadableFile(f"{name}: broken CSV ({exc}); check for a stray quote character") from None
-    rows = [[cell if cell != "" else None for cell in row] for row in rows]
     rows, start = strip_blank_edges(rows)
     return Table(rows, None, {}, encoding, delimiter, start)
+
+
+def _too_many_columns(name: str, count: int, line: int, limit: int, at_least: str = "") -> str:
+    return (f"{name}: line {line:,} has {at_least}{count:,} values; rosterbook reads at most {limit:,} columns. "
+            "Check the separator, or delete the columns you do not need")

@@ -1,7 +1,7 @@
 """The validation engine: rows exactly as Excel hands them over in, findings and normalized rows out."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -241,7 +241,8 @@ def _mapped_columns(profile: Profile, positions: Sequence[tuple[int, Column]],
 
 
 def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, rows: list[Sequence[Any]],
-                data_from: int, numbers: Sequence[int]) -> list[RowResult]:
+                data_from: int, numbers: Sequence[int], progress: Callable[[int], None] | None = None,
+                progress_every: int = 4096) -> list[RowResult]:
     """Every data row, blank rows skipped.
 
     A clean text cell, the usual case, is checked here directly: its text, the control-character
@@ -257,7 +258,11 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
     by_key = profile.by_key
     line_width = None if header.has_header_row else len(profile.columns)  # positional lines: stray values
     results: list[RowResult] = []
+    report_at = data_from + progress_every if progress is not None else -1
     for i in range(data_from, len(rows)):
+        if i == report_at:  # a progress bar for long files; one comparison per row otherwise
+            progress(i)
+            report_at += progress_every
         cells = rows[i]
         row = numbers[i]
         width = len(cells)
@@ -320,21 +325,24 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
 
 def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int = 1,
              settings: Mapping[str, Any] | ProfileSettings | None = None,
-             row_numbers: Sequence[int] | None = None, login_key_duplicates: bool = True) -> Report:
+             row_numbers: Sequence[int] | None = None, login_key_duplicates: bool = True,
+             progress: Callable[[int], None] | None = None, progress_every: int = 4096) -> Report:
     """Validate a sheet region: the header row (absent in headerless files) and then the data rows.
 
     start_row is the sheet row number of the first row given; row_numbers, when given, are the
     sheet row numbers of every row given (for filtered or re-ordered ranges). With
     login_key_duplicates=False a repeated login key is not an error here: the import server
-    reports such rows as duplicates itself (the first one is imported).
+    reports such rows as duplicates itself (the first one is imported). progress, when given,
+    is called with the count of rows checked every progress_every rows.
     """
     with collector_paused():
         return _validate(profile, rows if isinstance(rows, list) else list(rows), start_row, settings,
-                         row_numbers, login_key_duplicates)
+                         row_numbers, login_key_duplicates, progress, progress_every)
 
 
 def _validate(profile: Profile, rows: list[Sequence[Any]], start_row: int, settings: Any,
-              row_numbers: Sequence[int] | None, login_key_duplicates: bool) -> Report:
+              row_numbers: Sequence[int] | None, login_key_duplicates: bool,
+              progress: Callable[[int], None] | None = None, progress_every: int = 4096) -> Report:
     file_findings: list[Finding] = []
     settings_obj = _settings(profile, settings, file_findings)
     numbers = row_numbers if row_numbers is not None else range(start_row, start_row + len(rows))
@@ -346,7 +354,7 @@ def _validate(profile: Profile, rows: list[Sequence[Any]], start_row: int, setti
         header, data_from = map_header(profile, first, numbers[0] if rows else start_row, settings_obj), 1
     file_findings.extend(header.findings)
 
-    results = _check_rows(profile, header, settings_obj, rows, data_from, numbers)
+    results = _check_rows(profile, header, settings_obj, rows, data_from, numbers, progress, progress_every)
     _check_row_limit(profile, results, file_findings)
     _check_duplicates(profile, results, login_key_duplicates)
     return Report(profile, settings_obj, header, results, file_findings)

@@ -19,6 +19,8 @@ MODE_KEY = "rosterbook.mode"  # 'local' (RunPython) or 'server' (RunRemotePython
 SHEET_KEY = "rosterbook.sheet"  # the data sheet's name when the template was built
 SETTING_PREFIX = "setting."
 MODES = ("local", "server")
+DEFAULT_MODE = "server"
+DEFAULT_SERVER_URL = "http://127.0.0.1:5000"
 
 
 def profile_settings(profile: Profile, conf: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,15 +10,13 @@ from xlsxwriter import Workbook
 
 from ..profiles import all_profiles
 from ..rules.columns import Profile
-from ..rules.settings import MODES
+from ..rules.settings import DEFAULT_MODE, DEFAULT_SERVER_URL, MODES
 from .conf_sheet import CONF_CODE_NAME, template_conf_rows, write_conf_sheet
 from .data_sheet import DATA_CODE_NAME, write_data_sheet
 from .instructions import INSTRUCTIONS_CODE_NAME, instruction_lines, write_instructions
 from .vba import WORKBOOK_CODE_NAME, vba_project
 from .version import template_version
 
-DEFAULT_SERVER_URL = "http://127.0.0.1:5000"
-DEFAULT_MODE = "server"
 # Fixed document dates: the same input always gives the same bytes.
 DOCUMENT_DATE = datetime(2026, 1, 1)
 SHEET_CODE_NAMES = [DATA_CODE_NAME, INSTRUCTIONS_CODE_NAME, CONF_CODE_NAME]  # in sheet order

@@ -1,40 +1,43 @@
 """The upload page: check a filled .xlsx/.xlsm/.csv without macros, download the annotated copy, and
-import the valid rows through the same import service as the API."""
+import the valid rows through the same import service as the API.
+
+The check makes everything the next steps need and keeps it, encrypted, under a random id for
+UPLOAD_MINUTES (server/upload_store.py); the result page carries only that id and the key, so
+its size does not depend on the file's.
+"""
 from __future__ import annotations
 
-import base64
-import binascii
 import io
+import json
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
 from addin.files.export import XLSX_TYPE
 from addin.profiles import all_profiles
-from addin.rules.engine import RowResult
-from addin.rules.findings import Level
 
 from ..db import get_db
 from ..imports import BatchInvalid, IdempotencyConflict, submit_batch
 from ..models import Batch
+from ..upload_store import UploadGone, fetch, keep
 from .auth import current_admin, require_admin
-from .upload_check import (ACCEPTED_SUFFIXES, CheckedUpload, UploadProblem, annotated_workbook, batch_request,
-                           check_upload, clean_filename, upload_key)
+from .upload_check import (ACCEPTED_SUFFIXES, PageSummary, UploadProblem, annotated_workbook, batch_request,
+                           check_upload, clean_filename, page_summary, upload_key)
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 bp.before_request(require_admin)
 
-FORM_OVERHEAD = 64 * 1024  # the result page's form sends the file back base64-encoded, plus a few fields
-ROWS_SHOWN = 500
+FORM_OVERHEAD = 16 * 1024  # the multipart form's other fields and boundaries
 
 
 def max_file_bytes() -> int:
-    return max(1024, (current_app.config["MAX_CONTENT_LENGTH"] - FORM_OVERHEAD) * 3 // 4)
+    return max(1024, current_app.config["MAX_CONTENT_LENGTH"] - FORM_OVERHEAD)
 
 
 def _form(error: str | None = None, profile: str | None = None, status: int = 200):
     return render_template("upload.html", error=error, profiles=all_profiles(), profile=profile,
-                           suffixes=", ".join(ACCEPTED_SUFFIXES), max_mb=max_file_bytes() / 1024 / 1024), status
+                           suffixes=", ".join(ACCEPTED_SUFFIXES), max_mb=max_file_bytes() / 1024 / 1024,
+                           minutes=current_app.config["UPLOAD_MINUTES"]), status
 
 
 @bp.route("", methods=["GET"])
@@ -54,81 +57,77 @@ def check():
         return _form(f"{filename} is larger than {max_file_bytes() / 1024 / 1024:.1f} MB, the most this page "
                      "takes: split it into smaller files.", profile, 413)
     try:
-        upload = check_upload(content, filename, profile)
+        upload = check_upload(content, filename, profile, current_app.config["READ_LIMITS"])
     except UploadProblem as exc:
         return _form(str(exc), profile, 400)
-    return _result(upload)
+    summary = page_summary(upload, upload_key(current_app.config["SECRET_KEY"], upload.profile.id, content))
+    parts = {"file": content, "copy": annotated_workbook(upload), "summary": summary.to_json(),
+             "request": json.dumps(batch_request(upload), ensure_ascii=False).encode("utf-8")}
+    upload_id, key = keep(get_db(), current_admin().username, parts, current_app.config["UPLOAD_MINUTES"])
+    return _result(summary, upload_id, key)
 
 
-def _result(upload: CheckedUpload):
-    report = upload.report
-    with_findings = [r for r in report.rows if r.findings]
-    return render_template("upload_result.html", upload=upload, rows=with_findings[:ROWS_SHOWN],
-                           hidden_rows=max(0, len(with_findings) - ROWS_SHOWN), kind=row_kind,
-                           fixed=report.total(Level.FIXED), warnings=report.total(Level.WARNING),
-                           content=base64.b64encode(upload.content).decode("ascii"))
+def _result(summary: PageSummary, upload_id: str, key: str):
+    return render_template("upload_result.html", upload=summary, upload_id=upload_id, key=key)
 
 
-def row_kind(row: RowResult) -> str:
-    """The row's worst finding, for its badge: error, fixed or warning."""
-    for level in (Level.ERROR, Level.FIXED, Level.WARNING):
-        if row.count(level):
-            return str(level)
-    return "ok"
-
-
-def _resent() -> CheckedUpload:
-    """The file the result page sends back, checked again from its bytes."""
-    try:
-        content = base64.b64decode(request.form.get("content", ""), validate=True)
-    except (binascii.Error, ValueError):
+def _kept(*names: str) -> tuple[dict[str, bytes], str, str]:
+    """The parts the check kept for this page, from the id and key its form sends back."""
+    upload_id, key = request.form.get("upload", ""), request.form.get("key", "")
+    if not upload_id or not key:
         abort(400, "The form arrived damaged. Upload the file again.")
     try:
-        return check_upload(content, clean_filename(request.form.get("filename")), request.form.get("profile"))
-    except UploadProblem as exc:
-        abort(400, str(exc))
+        parts = fetch(get_db(), upload_id, key, current_admin().username, current_app.config["UPLOAD_MINUTES"])
+    except UploadGone:
+        abort(410, f"This check is over: the server keeps a checked file for {current_app.config['UPLOAD_MINUTES']} "
+                   "minutes, and only for the admin who uploaded it. Upload the file again.")
+    if any(name not in parts for name in names):
+        abort(400, "The form arrived damaged. Upload the file again.")
+    return parts, upload_id, key
 
 
 @bp.route("/checked", methods=["POST"])
 def annotated():
-    upload = _resent()
-    return send_file(io.BytesIO(annotated_workbook(upload)), mimetype=XLSX_TYPE, as_attachment=True,
-                     download_name=upload.annotated_name)
+    parts, _, _ = _kept("copy", "summary")
+    summary = PageSummary.from_json(parts["summary"])
+    return send_file(io.BytesIO(parts["copy"]), mimetype=XLSX_TYPE, as_attachment=True,
+                     download_name=summary.annotated_name)
 
 
 @bp.route("/import", methods=["POST"])
 def import_rows():
-    upload = _resent()
-    if upload.file_errors:
-        return _refused(upload, "Nothing was imported: the file as a whole has a problem to fix first. "
-                        + " ".join(upload.file_errors))
-    if not upload.valid_rows:
-        return _refused(upload, "Nothing was imported: no row is free of errors. Fix the red cells in the "
-                                "checked workbook and upload it again.")
+    parts, upload_id, key = _kept("request", "summary")
+    summary = PageSummary.from_json(parts["summary"])
+    if summary.file_errors:
+        return _refused(summary, upload_id, key, "Nothing was imported: the file as a whole has a problem to fix "
+                        "first. " + " ".join(summary.file_errors))
+    if not summary.valid:
+        return _refused(summary, upload_id, key, "Nothing was imported: no row is free of errors. Fix the red "
+                        "cells in the checked workbook and upload it again.")
     db = get_db()
-    key = upload_key(current_app.config["SECRET_KEY"], upload.profile.id, upload.content)
-    earlier = db.scalar(select(Batch).where(Batch.idempotency_key == key))
+    key_ = summary.idempotency_key
+    earlier = db.scalar(select(Batch).where(Batch.idempotency_key == key_))
     if earlier is None:
         try:
-            result = submit_batch(db, idempotency_key=key, submitted_by=current_admin().username,
-                                  **batch_request(upload))
+            result = submit_batch(db, idempotency_key=key_, submitted_by=current_admin().username,
+                                  **json.loads(parts["request"]))
         except BatchInvalid as exc:
-            return _refused(upload, exc.message)
+            return _refused(summary, upload_id, key, exc.message)
         except IdempotencyConflict:  # the same file, sent at the same moment by someone else
-            earlier = db.scalar(select(Batch).where(Batch.idempotency_key == key))
+            earlier = db.scalar(select(Batch).where(Batch.idempotency_key == key_))
         else:
-            flash(f"{upload.filename}: {len(upload.valid_rows)} valid row{'s' if len(upload.valid_rows) != 1 else ''} "
+            flash(f"{summary.filename}: {summary.valid} valid row{'s' if summary.valid != 1 else ''} "
                   f"sent as batch {result.batch_id}: {result.accepted} imported, {result.duplicates} "
                   f"duplicate{'s' if result.duplicates != 1 else ''} (imported before, not again), "
                   f"{result.rejected} rejected.", "success")
             return redirect(url_for("pages.batch", batch_id=result.batch_id))
     if earlier is None:
         abort(409, "This file is being imported right now by someone else. Open the list of batches in a moment.")
-    flash(f"{upload.filename} was already imported as batch {earlier.id} by {earlier.submitted_by}; "
+    flash(f"{summary.filename} was already imported as batch {earlier.id} by {earlier.submitted_by}; "
           "nothing was imported again. Its rows are below.", "info")
     return redirect(url_for("pages.batch", batch_id=earlier.id))
 
 
-def _refused(upload: CheckedUpload, message: str):
+def _refused(summary: PageSummary, upload_id: str, key: str, message: str):
     flash(message, "error")
-    return _result(upload), 422
+    return _result(summary, upload_id, key), 422

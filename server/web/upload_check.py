@@ -1,23 +1,25 @@
-"""The upload page's work, apart from HTTP: check a filled file's bytes, annotate it, and turn its
-valid rows into a batch for the import service.
+"""The upload page's work, apart from HTTP: check a filled file's bytes, and make at once what its
+next steps need (the annotated copy, the import request of its valid rows, and the result page's
+summary), so that downloading and importing redo nothing.
 
-Everything is done again from the file's bytes at each step (check, download, import), so the
-server keeps no copy of an upload between requests: a file holding passwords is never written
-anywhere but a temporary folder that is gone when the request ends.
+The summary is bounded whatever the file: at most ROWS_SHOWN rows with their findings, the
+problems with the whole file up to FILE_FINDINGS_SHOWN, and every finding counted by kind (its
+column and level), so a page stays small for a file of a million findings.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import io
-import tempfile
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from addin.files.checked_copy import annotated_path, write_annotated
+from addin.files.limits import ReadLimits
 from addin.files.offline import check_table
-from addin.files.readers import SPREADSHEET_SUFFIXES, Table, UnreadableFile, read_csv_bytes, read_workbook
+from addin.files.readers import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, Table, UnreadableFile, read_csv, read_workbook
 from addin.profiles import UnknownProfile, all_profiles
 from addin.rules.columns import Profile
 from addin.rules.engine import Report, RowResult
@@ -25,9 +27,12 @@ from addin.rules.findings import Level
 from addin.rules.import_request import import_request
 from addin.rules.settings import PROFILE_KEY, profile_settings
 
-CSV_SUFFIXES = (".csv", ".txt")
 ACCEPTED_SUFFIXES = (*SPREADSHEET_SUFFIXES, *CSV_SUFFIXES)
 KEY_PREFIX = "web-"
+ROWS_SHOWN = 500
+FILE_FINDINGS_SHOWN = 50
+ROWS_NAMED = 10  # per kind of finding, the first rows that have it
+MESSAGES_PER_ROW = 20
 
 
 class UploadProblem(ValueError):
@@ -47,12 +52,62 @@ class CheckedUpload:
         return [r for r in self.report.rows if r.ok]
 
     @property
-    def file_errors(self) -> list[str]:
-        return [f.message for f in self.report.file_findings if f.level is Level.ERROR]
-
-    @property
     def annotated_name(self) -> str:
         return annotated_path(Path(self.filename)).name
+
+
+@dataclass
+class ShownRow:
+    row: int
+    status_text: str
+    kind: str  # its worst finding: error, fixed or warning
+    findings: list[tuple[str, str]]  # (level, message)
+    more: int = 0  # findings of the row not listed
+
+
+@dataclass
+class FindingKind:
+    column: str  # '' for the whole file
+    level: str
+    count: int
+    rows: list[int]  # the first rows that have it
+
+
+@dataclass
+class PageSummary:
+    """What the result page shows of a checked file; small whatever the file."""
+
+    filename: str
+    annotated_name: str
+    profile_id: str
+    profile_title: str
+    rows: int
+    valid: int
+    fixed: int
+    warnings: int
+    file_findings: list[tuple[str, str]]  # (level, message), the first FILE_FINDINGS_SHOWN
+    file_findings_more: int
+    file_errors: list[str]  # the first few problems with the whole file that block the import
+    kinds: list[FindingKind]
+    shown: list[ShownRow]
+    rows_with_findings: int
+    idempotency_key: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def hidden_rows(self) -> int:
+        return self.rows_with_findings - len(self.shown)
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> PageSummary:
+        raw = json.loads(data)
+        raw["kinds"] = [FindingKind(**k) for k in raw["kinds"]]
+        raw["shown"] = [ShownRow(**r) for r in raw["shown"]]
+        raw["file_findings"] = [tuple(f) for f in raw["file_findings"]]
+        return cls(**raw)
 
 
 def clean_filename(name: str | None) -> str:
@@ -62,22 +117,22 @@ def clean_filename(name: str | None) -> str:
     return base[:255] or "upload.csv"
 
 
-def read_upload(content: bytes, filename: str) -> Table:
+def read_upload(content: bytes, filename: str, limits: ReadLimits) -> Table:
     suffix = Path(filename).suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES:
-        return read_workbook(io.BytesIO(content), filename)
+        return read_workbook(content, filename, limits)
     if suffix in CSV_SUFFIXES:
-        return read_csv_bytes(content, filename)
+        return read_csv(content, filename, limits)
     raise UploadProblem(f"{filename}: choose an Excel workbook (.xlsx or .xlsm) or a CSV file (.csv); "
                         f"'{suffix or 'no extension'}' files cannot be checked.")
 
 
-def check_upload(content: bytes, filename: str, profile_id: str | None) -> CheckedUpload:
+def check_upload(content: bytes, filename: str, profile_id: str | None, limits: ReadLimits) -> CheckedUpload:
     """Read and validate the file with its profile: the one chosen, else the one its template names."""
     if not content:
         raise UploadProblem(f"{filename} is empty: choose the filled file and try again.")
     try:
-        table = read_upload(content, filename)
+        table = read_upload(content, filename, limits)
     except UnreadableFile as exc:
         raise UploadProblem(str(exc)) from None
     if profile_id and profile_id not in all_profiles():
@@ -98,14 +153,7 @@ def check_upload(content: bytes, filename: str, profile_id: str | None) -> Check
 def annotated_workbook(upload: CheckedUpload) -> bytes:
     """The annotated copy `rosterbook validate` writes (always .xlsx), as bytes."""
     out = io.BytesIO()
-    suffix = Path(upload.filename).suffix.lower()
-    if suffix in SPREADSHEET_SUFFIXES:
-        with tempfile.TemporaryDirectory(prefix="rosterbook-upload-") as folder:
-            source = Path(folder) / f"upload{suffix}"
-            source.write_bytes(upload.content)
-            write_annotated(source, upload.table, upload.report, out)
-    else:
-        write_annotated(None, upload.table, upload.report, out)
+    write_annotated(upload.table, upload.report, out)
     return out.getvalue()
 
 
@@ -122,3 +170,56 @@ def upload_key(secret: str, profile_id: str, content: bytes) -> str:
     so the stored key reveals nothing about the file (passwords included)."""
     message = profile_id.encode("utf-8") + b"\n" + hashlib.sha256(content).digest()
     return KEY_PREFIX + hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def page_summary(upload: CheckedUpload, idempotency_key: str) -> PageSummary:
+    report = upload.report
+    kinds: dict[tuple[str, str], FindingKind] = {}
+    shown: list[ShownRow] = []
+    with_findings = valid = fixed = warnings = 0
+    for finding in report.file_findings:
+        _count(kinds, "", str(finding.level), None)
+    for result in report.rows:
+        if not result.findings:
+            valid += 1
+            continue
+        errors = 0
+        for finding in result.findings:
+            level = finding.level
+            errors += level is Level.ERROR
+            fixed += level is Level.FIXED
+            warnings += level is Level.WARNING
+            _count(kinds, finding.column or "", str(level), result.row)
+        valid += not errors
+        with_findings += 1
+        if len(shown) < ROWS_SHOWN:
+            listed = [(str(f.level), f.message) for f in result.findings[:MESSAGES_PER_ROW]]
+            shown.append(ShownRow(result.row, result.status_text, _worst(result), listed,
+                                  max(0, len(result.findings) - MESSAGES_PER_ROW)))
+    fixed += sum(1 for f in report.file_findings if f.level is Level.FIXED)
+    warnings += sum(1 for f in report.file_findings if f.level is Level.WARNING)
+    file_errors = [f.message for f in report.file_findings if f.level is Level.ERROR]
+    order = {"error": 0, "warning": 1, "fixed": 2}
+    return PageSummary(
+        filename=upload.filename, annotated_name=upload.annotated_name, profile_id=upload.profile.id,
+        profile_title=upload.profile.title, rows=len(report.rows), valid=valid, fixed=fixed, warnings=warnings,
+        file_findings=[(str(f.level), f.message) for f in report.file_findings[:FILE_FINDINGS_SHOWN]],
+        file_findings_more=max(0, len(report.file_findings) - FILE_FINDINGS_SHOWN),
+        file_errors=file_errors[:3], kinds=sorted(kinds.values(), key=lambda k: (order[k.level], -k.count)),
+        shown=shown, rows_with_findings=with_findings, idempotency_key=idempotency_key)
+
+
+def _count(kinds: dict[tuple[str, str], FindingKind], column: str, level: str, row: int | None) -> None:
+    kind = kinds.get((column, level))
+    if kind is None:
+        kind = kinds[(column, level)] = FindingKind(column, level, 0, [])
+    kind.count += 1
+    if row is not None and len(kind.rows) < ROWS_NAMED and (not kind.rows or kind.rows[-1] != row):
+        kind.rows.append(row)
+
+
+def _worst(row: RowResult) -> str:
+    for level in (Level.ERROR, Level.FIXED, Level.WARNING):
+        if row.count(level):
+            return str(level)
+    return "ok"
