@@ -1,5 +1,6 @@
 """`rosterbook validate`, run as the installed console script on real files."""
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -150,3 +151,66 @@ class TestAnnotatedCopy:
         assert "filled.checked.xlsx (an .xlsx" in done.stdout
         assert (tmp_path / "filled.xlsm").read_bytes() == before
         assert load_workbook(tmp_path / "filled.checked.xlsx").active["C2"].value == "+14081231234"
+
+
+class TestWhatTheCommandLoads:
+    SERVER_STACK = ("flask", "werkzeug", "sqlalchemy", "alembic", "waitress", "psycopg")
+
+    @pytest.mark.parametrize("args", [["validate", "{example}", "--profile", "iplum", "--out", "{out}"],
+                                      ["build", "--out", "{folder}", "--profile", "iplum"], ["--help"]],
+                             ids=["validate", "build", "--help"])
+    def test_no_server_stack_is_imported(self, tmp_path, args):
+        args = [a.format(example=EXAMPLES / "iplum.xlsx", out=tmp_path / "c.xlsx", folder=tmp_path) for a in args]
+        program = ("import json, sys\nfrom server.cli import main\n"
+                   f"sys.argv = ['rosterbook', *{args!r}]\n"
+                   "try:\n    main()\nexcept SystemExit:\n    pass\n"
+                   f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {self.SERVER_STACK!r})))")
+        done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+    def test_serve_still_has_its_commands(self):
+        done = subprocess.run([str(ROSTERBOOK), "--help"], capture_output=True, text=True, timeout=60)
+        assert all(command in done.stdout for command in ("validate", "build", "serve", "token", "admin"))
+
+
+class TestProgressBar:
+    LINES = ["Type,LastName"] + [f"User,Poe{i}" for i in range(20_000)]
+
+    def test_shown_on_a_terminal_for_a_long_file(self, tmp_path):
+        import fcntl
+        import pty
+        import struct
+        import termios
+        import threading
+
+        csv = write_csv(tmp_path / "long.csv", "\r\n".join(self.LINES))
+        main, terminal = pty.openpty()
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a new pty has no width
+        shown = bytearray()
+
+        def read_terminal():  # read while it writes: Linux drops what is left when the terminal closes
+            while True:
+                try:
+                    chunk = os.read(main, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                shown.extend(chunk)
+
+        reader = threading.Thread(target=read_terminal)
+        reader.start()
+        try:
+            done = subprocess.run([str(ROSTERBOOK), "validate", str(csv), "--profile", "pbx"], stdout=subprocess.PIPE,
+                                  stderr=terminal, timeout=120)
+        finally:
+            os.close(terminal)
+            reader.join(timeout=10)
+            os.close(main)
+        assert done.returncode == 0
+        assert b"Checking" in shown and b"%|" in shown and b"Writing the checked copy" in shown
+
+    def test_not_shown_when_piped_or_for_a_short_file(self, tmp_path):
+        long = write_csv(tmp_path / "long.csv", "\r\n".join(self.LINES))
+        assert run(long, "--profile", "pbx", check_exit=0).stderr == ""

@@ -92,11 +92,13 @@ def _open(source: Path | bytes, name: str):
         return CalamineWorkbook.from_path(str(source))
     except Exception as exc:  # calamine's errors are many; each means the same to an admin
         raise UnreadableFile(f"{name}: not a readable Excel workbook ({_reason(exc)}); "
-                             "save it again from Excel as .xlsx and retry") from None
+                             "open it in Excel, save it again as .xlsx and retry") from None
 
 
 def _reason(exc: BaseException) -> str:
-    return type(exc).__name__.replace("Calamine", "") or "damaged"
+    name = type(exc).__name__
+    return {"XmlError": "its XML is damaged", "ZipError": "its zip structure is damaged",
+            "PasswordError": "it is encrypted"}.get(name, "it is damaged")
 
 
 def _sheet(book, entry: SheetEntry, name: str):
@@ -105,8 +107,8 @@ def _sheet(book, entry: SheetEntry, name: str):
     except BaseException as exc:  # calamine's panics arrive as pyo3's PanicException, a BaseException
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
             raise
-        raise PackageProblem(f"not a readable Excel workbook ({_reason(exc)}); it may be damaged: open it in "
-                             "Excel, save it again and retry") from None
+        raise PackageProblem(f"not a readable Excel workbook ({_reason(exc)}); open it in Excel, save it "
+                             "again and retry") from None
 
 
 def _conf_settings(book, entry: SheetEntry, scan: SheetScan, name: str) -> dict[str, str]:
@@ -149,15 +151,15 @@ def _sheet_rows(book, entry: SheetEntry, scan: SheetScan, name: str,
         return [], 1
     first_row, first_column = sheet.start
     pad = [None] * first_column
-    total = sheet.height
-    rows: list[list[Any]] = []
-    append = rows.append
-    for row in sheet.iter_rows():
+    # From the first filled cell on (iter_rows would start at row 1, whatever the first filled row)
+    rows: list[list[Any]] = sheet.to_python(skip_empty_area=True)
+    total = len(rows)
+    for i, row in enumerate(rows):
         # Text, by far the most common, goes through without a call; '' is calamine's empty cell
         cells = [(v or None) if type(v) is str else _plain(v) for v in row]
-        append(pad + cells if first_column else cells)
-        if progress is not None and not len(rows) % PROGRESS_EVERY:
-            progress("Reading", len(rows), total)
+        rows[i] = pad + cells if first_column else cells
+        if progress is not None and i and not i % PROGRESS_EVERY:
+            progress("Reading", i, total)
     for (row, column), text in scan.errors.items():  # calamine gives '#N/A' and the like as empty
         index = row - 1 - first_row
         if 0 <= index < len(rows) and column - 1 < len(rows[index]):

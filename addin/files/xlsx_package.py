@@ -272,15 +272,17 @@ class XlsxPackage:
         except _NeedsSlowScan:
             scan = _SlowScan(self.limits)
             self._feed(sheet, scan)
-        result = scan.result
+        self._check_rows(sheet, scan.result)
+        return scan.result
+
+    def _check_rows(self, sheet: SheetEntry, result: SheetScan) -> None:
         if result.first_row is not None and result.last_row < result.first_row:
             raise PackageProblem("its rows are stored out of order, which Excel never does; open it in Excel, "
                                  "save it again and retry")
         if result.height > self.limits.rows:
-            raise PackageProblem(f"its sheet {sheet.name!r} has {result.height:,} rows from the first filled one "
-                                 f"to the last; rosterbook reads at most {self.limits.rows:,} rows. Split it into "
-                                 "smaller files")
-        return result
+            raise PackageProblem(f"its sheet {sheet.name!r} has more than {self.limits.rows:,} rows from the first "
+                                 f"filled one to the last; rosterbook reads at most {self.limits.rows:,}. Split it "
+                                 "into smaller files")
 
     def _feed(self, sheet: SheetEntry, scan: _Scan) -> None:
         rest = b""
@@ -291,6 +293,9 @@ class XlsxPackage:
                 raise PackageProblem(_BROKEN_XML)
             scan.feed(data[:cut])
             rest = data[cut:]
+            result = scan.result
+            if result.first_row is not None and result.last_row > result.first_row + self.limits.rows:
+                self._check_rows(sheet, result)  # over the limit already: no need to unpack the rest
         scan.feed(rest)
 
 
