@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import gc
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from addin.profiles import get_profile  # noqa: E402
 from addin.rules.engine import validate_records  # noqa: E402
+from bench.machine import load_average  # noqa: E402
 from bench.rows import generate, header_row  # noqa: E402
 from bench.validate import forget_checked_values  # noqa: E402
 from server import create_app, db  # noqa: E402
@@ -222,16 +222,6 @@ def main(argv: list[str] | None = None) -> int:
             postgres.stop()
     print(f"load average {load_average()} at the end")
     return 0
-
-
-def load_average() -> str:
-    """Other work on the machine slows the server and the floor alike, but not equally: say how
-    much there was, and how fast this machine ran a fixed loop of Python (its shared cores' speed
-    drifts, by up to half, even when nothing else runs)."""
-    started = time.process_time()
-    sum(i * i for i in range(1_000_000))
-    loop_ms = (time.process_time() - started) * 1000
-    return f"{' '.join(f'{n:.1f}' for n in os.getloadavg())}, a fixed Python loop took {loop_ms:.0f} ms"
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..rules.annotations import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER, column_letter
-from ..rules.engine import Report, RowResult
+from ..rules.engine import Report, RowResult, status_text
 from ..rules.findings import Level
 from ..rules.settings import CONF_SHEET
 from .readers import PROGRESS_EVERY, Progress, Table
-from .xlsx_stream import _SPECIAL, MAX_TEXT, ColumnFormat, StreamingBook, Style, Styles, cell_xml, text_xml
+from .xlsx_stream import MAX_TEXT, ColumnFormat, StreamingBook, Style, Styles, cell_xml, is_plain, text_xml
 
 ERROR_FILL, ERROR_FONT = "FFC7CE", "9C0006"  # Excel's light red fill with dark red text
 FIXED_FILL, FIXED_FONT = "FFEB9C", "9C5700"  # and its yellow fill with dark yellow text
@@ -72,9 +72,14 @@ class _Copy:
         self.header_style = styles(Style(bold=True, fill=HEADER_FILL, bottom_border=True))
         self.wrap_style = styles(Style(wrap=True))
         self.text_style = styles(Style(number_format=TEXT_FORMAT))
+        self._style_ids: dict[tuple[Level | None, str | None], int] = {}
 
     def style(self, level: Level | None, number_format: str | None) -> int:
-        return self.styles(_fill(level, number_format))
+        key = (level, number_format)
+        found = self._style_ids.get(key)
+        if found is None:
+            found = self._style_ids[key] = self.styles(_fill(level, number_format))
+        return found
 
     def columns(self) -> list[ColumnFormat]:
         widths = self._source_widths()
@@ -107,51 +112,90 @@ class _Copy:
         name = (table.sheet or report.profile.title)[:31]
         sheet = book.add_sheet(name, self.columns(), freeze=(header_row, 1))
         results = {r.row: r for r in report.rows}
+        width = len(self.target)
         prefixes = [None if t is None else f'<c r="{column_letter(t)}' for t in self.target]
-        text_s = [f' s="{self.text_style}"' if i in self.text_columns else "" for i in range(len(self.target))]
-        status_ref, errors_ref = '<c r="A', f'<c r="{column_letter(self.errors_column)}'
-        status_tail: dict[tuple[str, Level | None], str] = {}
-        wrap = f' s="{self.wrap_style}"'
+        # ' s="N" t="inlineStr"><is><t>' for a text in each column: plain, and marked red or amber
+        opening = {level: [f'"{_s(self.style(level, TEXT_FORMAT if i in self.text_columns else None))} '
+                           't="inlineStr"><is><t>' for i in range(width)]
+                   for level in (None, Level.ERROR, Level.FIXED)}
+        plain_opening = opening[None]
+        errors_opening = f'<c r="{column_letter(self.errors_column)}'
+        errors_tail = f'"{_s(self.wrap_style)} t="inlineStr">'
+        status_cells: dict[tuple[str, Level | None], str] = {}
         total = len(table.rows)
-        special = _SPECIAL.search
+        pending: list[str] = []
         for offset, cells in enumerate(table.rows):
             n = table.start_row + offset
             if offset == 0 and self.has_header:
                 sheet.row(n, self._header_xml(cells, n))
                 continue
-            parts = []
             result = results.get(n)
+            findings = result.findings if result is not None else None
+            if findings:
+                status, level, marked = self._judged(result)
+            else:
+                status, level, marked = "OK", None, None
+            parts = [f'<row r="{n}">']
             if result is not None:
-                level = _worst(result)
-                key = (result.status_text, level)
-                tail = status_tail.get(key)
+                tail = status_cells.get((status, level))
                 if tail is None:
-                    style = self.status_style[level]
-                    attribute = f' s="{style}"' if style else ""
-                    tail = status_tail[key] = f'"{attribute} t="inlineStr">{text_xml(result.status_text)}</c>'
-                parts.append(f"{status_ref}{n}{tail}")
-            marked = self._marks(result) if result is not None and result.findings else None
+                    tail = status_cells[(status, level)] = \
+                        f'"{_s(self.status_style[level])} t="inlineStr">{text_xml(status)}</c>'
+                parts.append(f'<c r="A{n}{tail}')
             for i, v in enumerate(cells):
-                if v is None:
+                if v is None or (prefix := prefixes[i]) is None:
                     continue
-                prefix = prefixes[i]
-                if prefix is None:
-                    continue
-                if marked is not None and i in marked:
-                    parts.append(self._marked_xml(i, n, v, *marked[i]))
+                mark = marked.get(i) if marked else None
+                if mark is not None:
+                    if mark[1] is not None:
+                        v = mark[1]  # the repaired value
+                    if type(v) is not str:
+                        parts.append(self._value_xml(i, n, v, mark[0]))
+                        continue
+                    head = opening[mark[0]][i]
                 elif type(v) is str:
-                    text = v if special(v) is None and len(v) <= MAX_TEXT else None
-                    parts.append(f'{prefix}{n}"{text_s[i]} t="inlineStr"><is><t>{text}</t></is></c>' if text is not None
-                                 else f'{prefix}{n}"{text_s[i]} t="inlineStr">{text_xml(v)}</c>')
+                    head = plain_opening[i]
                 else:
                     parts.append(self._value_xml(i, n, v, None))
-            if result is not None and result.findings:
-                parts.append(f'{errors_ref}{n}"{wrap} t="inlineStr">{text_xml(result.errors_text)}</c>')
-            if parts:
-                sheet.row(n, "".join(parts))
+                    continue
+                if len(v) <= MAX_TEXT and is_plain(v):
+                    parts.append(f"{prefix}{n}{head}{v}</t></is></c>")
+                else:
+                    parts.append(f"{prefix}{n}{head[:head.index('><is>') + 1]}{text_xml(v)}</c>")
+            if findings:
+                parts.append(f"{errors_opening}{n}{errors_tail}{text_xml(result.errors_text)}</c>")
+            parts.append("</row>")
+            pending.append("".join(parts))
+            if len(pending) >= 512:
+                sheet.rows("".join(pending))
+                pending.clear()
             if progress is not None and offset and not offset % PROGRESS_EVERY:
                 progress("Writing the checked copy", offset, total)
+        sheet.rows("".join(pending))
         sheet.close()
+
+    def _judged(self, result: RowResult) -> tuple[str, Level | None, dict[int, tuple[Level, str | None]]]:
+        """A row with findings: its status text, its worst level (None for warnings only), and
+        {column index: (error or fixed, the repaired value)} of its cells, errors first."""
+        errors = fixed = warnings = 0
+        marks: dict[int, tuple[Level, str | None]] = {}
+        index_of = self.index_of
+        for finding in result.findings:
+            level = finding.level
+            if level is Level.WARNING:
+                warnings += 1
+                continue
+            index = index_of.get(finding.column or "")
+            if level is Level.ERROR:
+                errors += 1
+                if index is not None:
+                    marks[index] = (Level.ERROR, None)
+            else:
+                fixed += 1
+                if index is not None and index not in marks:
+                    marks[index] = (Level.FIXED, finding.fixed_value)
+        worst = Level.ERROR if errors else Level.FIXED if fixed else None
+        return status_text(errors, fixed, warnings), worst, marks
 
     def _header_xml(self, cells: list[Any], n: int) -> str:
         style = self.header_style
@@ -161,24 +205,6 @@ class _Copy:
                 parts.append(cell_xml(f"{column_letter(self.target[i])}{n}", "" if v is None else v, style, {}))
         parts.append(cell_xml(f"{column_letter(self.errors_column)}{n}", ERRORS_HEADER, style, {}))
         return "".join(parts)
-
-    def _marks(self, result: RowResult) -> dict[int, tuple[Level, str | None]]:
-        """{column index: (error or fixed, the repaired value)} of one row; errors win."""
-        marks: dict[int, tuple[Level, str | None]] = {}
-        for finding in result.findings:
-            index = self.index_of.get(finding.column or "")
-            if index is None or finding.level is Level.WARNING:
-                continue
-            if finding.level is Level.ERROR:
-                marks[index] = (Level.ERROR, None)
-            elif index not in marks:
-                marks[index] = (Level.FIXED, finding.fixed_value)
-        return marks
-
-    def _marked_xml(self, i: int, n: int, value: Any, level: Level, fixed: str | None) -> str:
-        if level is Level.FIXED and fixed is not None:
-            value = fixed
-        return self._value_xml(i, n, value, level)
 
     def _value_xml(self, i: int, n: int, value: Any, level: Level | None) -> str:
         ref = f"{column_letter(self.target[i])}{n}"
@@ -203,13 +229,8 @@ def _fill(level: Level | None, number_format: str | None = None) -> Style:
     return Style(number_format=number_format)
 
 
-def _worst(result: RowResult) -> Level | None:
-    if not result.findings:
-        return None
-    levels = {f.level for f in result.findings}
-    if Level.ERROR in levels:
-        return Level.ERROR
-    return Level.FIXED if Level.FIXED in levels else None
+def _s(style: int) -> str:
+    return f' s="{style}"' if style else ""
 
 
 def _date_kind(value: Any) -> str:

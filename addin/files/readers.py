@@ -18,6 +18,8 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt")
 MAX_LINE = 1024 * 1024  # characters in one line of a CSV file; a roster's line is a few hundred
 PROGRESS_EVERY = 4096  # rows between two progress reports
+SHARED_LENGTH = 12  # texts shorter than this are kept once per file: they repeat, and memory counts
+PADDED_ROWS = 1000
 
 # (stage, done, total): what a long read or write reports, for a progress bar
 Progress = Callable[[str, int, int], None]
@@ -64,7 +66,6 @@ def read_workbook(source: Path | bytes, name: str | None = None, limits: ReadLim
     except PackageProblem as exc:
         raise UnreadableFile(f"{name}: {exc}") from None
     try:
-        package.check_text()
         conf = next((s for s in package.sheets if s.name == CONF_SHEET), None)
         conf_scan = package.scan(conf) if conf is not None else None
         book = _open(source, name)
@@ -72,13 +73,15 @@ def read_workbook(source: Path | bytes, name: str | None = None, limits: ReadLim
             settings = _conf_settings(book, conf, conf_scan, name) if conf is not None else {}
             entry = _data_sheet(package.sheets, settings.get(SHEET_KEY), name)
             scan = package.scan(entry)
-            rows, first = _sheet_rows(book, entry, scan, name, progress)
+            sheet = _sheet(book, entry, name)
         finally:
-            book.close()
+            book.close()  # its shared strings are not needed any more: the sheet holds its own values
     except PackageProblem as exc:
         raise UnreadableFile(f"{name}: {exc}") from None
     finally:
         package.close()
+    rows, first = _sheet_rows(sheet, scan, progress)
+    del sheet
     rows, start = strip_blank_edges(rows)
     return Table(rows, entry.name, settings, start_row=first + start - 1, layout=scan)
 
@@ -143,23 +146,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _sheet_rows(book, entry: SheetEntry, scan: SheetScan, name: str,
-                progress: Progress | None) -> tuple[list[list[Any]], int]:
+def _sheet_rows(sheet, scan: SheetScan, progress: Progress | None) -> tuple[list[list[Any]], int]:
     """The sheet's rows from its first filled one, each from column A; and that row's number."""
-    sheet = _sheet(book, entry, name)
     if not sheet.height or scan.first_row is None:
         return [], 1
     first_row, first_column = sheet.start
     pad = [None] * first_column
-    # From the first filled cell on (iter_rows would start at row 1, whatever the first filled row)
-    rows: list[list[Any]] = sheet.to_python(skip_empty_area=True)
-    total = len(rows)
-    for i, row in enumerate(rows):
-        # Text, by far the most common, goes through without a call; '' is calamine's empty cell
-        cells = [(v or None) if type(v) is str else _plain(v) for v in row]
-        rows[i] = pad + cells if first_column else cells
-        if progress is not None and i and not i % PROGRESS_EVERY:
-            progress("Reading", i, total)
+    total = sheet.height
+    if first_row > PADDED_ROWS:  # iter_rows would start at row 1, with an empty list per row above
+        source = iter(sheet.to_python(skip_empty_area=True))
+    else:  # one row at a time: the values as Python objects never exist twice
+        source = iter(sheet.iter_rows())
+        for _ in range(first_row):
+            next(source)
+    memo: dict[str, str] = {}
+    share = memo.setdefault
+    rows: list[list[Any]] = []
+    append = rows.append
+    for row in source:
+        # Text, by far the most common, goes through without a call ('' is calamine's empty cell);
+        # short texts repeat (y/n, types, languages) and are kept once
+        cells = [((share(v, v) if len(v) < SHARED_LENGTH else v) if v else None) if type(v) is str else _plain(v)
+                 for v in row]
+        append(pad + cells if first_column else cells)
+        if progress is not None and not len(rows) % PROGRESS_EVERY:
+            progress("Reading", len(rows), total)
     for (row, column), text in scan.errors.items():  # calamine gives '#N/A' and the like as empty
         index = row - 1 - first_row
         if 0 <= index < len(rows) and column - 1 < len(rows[index]):
@@ -247,11 +258,13 @@ def _read_csv_text(text: TextIO, raw: BinaryIO, size: int, encoding: str, name: 
     max_rows, max_columns = limits.rows, limits.columns
     rows: list[list[Any]] = []
     append = rows.append
+    memo: dict[str, str] = {}
+    share = memo.setdefault  # short texts repeat (y/n, types, languages): each is kept once
     try:
         for row in csv.reader(_lines(text, first), delimiter=delimiter, strict=True):
             if len(row) > max_columns:
                 raise UnreadableFile(_too_many_columns(name, len(row), len(rows) + 1, max_columns))
-            append([cell or None for cell in row])
+            append([(share(c, c) if len(c) < SHARED_LENGTH else c) if c else None for c in row])
             if len(rows) > max_rows:
                 raise UnreadableFile(f"{name}: has more than {max_rows:,} lines; rosterbook reads at most "
                                      f"{max_rows:,}. Split it into smaller files")

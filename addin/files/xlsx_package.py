@@ -149,9 +149,11 @@ class XlsxPackage:
         except (ElementTree.ParseError, KeyError, ValueError, UnicodeDecodeError):
             self.close()
             raise PackageProblem("not a readable Excel workbook (its list of sheets is damaged)") from None
-        for part in self._parts_the_reader_parses():
-            for _ in self.pieces(part):
-                pass
+        for part, is_text in self._parts_the_reader_parses():
+            for piece in self.pieces(part):
+                if is_text and b"&#" in piece and _BAD_REFERENCE.search(piece):
+                    self.close()
+                    raise PackageProblem(_BROKEN_XML)
 
     def close(self) -> None:
         self._file.close()
@@ -245,23 +247,16 @@ class XlsxPackage:
                 sheets.append(SheetEntry(element.get("name", ""), path, element.get("state", "visible")))
         return sheets
 
-    def _parts_the_reader_parses(self) -> list[str]:
-        """Everything calamine reads on opening a workbook (the sheets are scanned when read)."""
-        parts = ["[Content_Types].xml", "_rels/.rels", self.workbook_path]
+    def _parts_the_reader_parses(self) -> list[tuple[str, bool]]:
+        """Everything calamine reads on opening a workbook (the sheets are scanned when read), and
+        whether it holds the workbook's text (the shared strings)."""
+        parts = {"[Content_Types].xml": False, "_rels/.rels": False, self.workbook_path: False}
         folder, name = posixpath.split(self.workbook_path)
-        parts.append(posixpath.join(folder, "_rels", name + ".rels"))
+        parts[posixpath.join(folder, "_rels", name + ".rels")] = False
         for kind, path in self._relationships(self.workbook_path).values():
             if kind.endswith(("/sharedStrings", "/styles")):
-                parts.append(path)
-        return [p for p in dict.fromkeys(parts) if self.has(p)]
-
-    def check_text(self) -> None:
-        """The shared strings hold most of a sheet's text: no character XML forbids."""
-        for kind, path in self._relationships(self.workbook_path).values():
-            if kind.endswith("/sharedStrings") and self.has(path):
-                for piece in self.pieces(path):
-                    if b"&#" in piece and _BAD_REFERENCE.search(piece):
-                        raise PackageProblem(_BROKEN_XML)
+                parts[path] = kind.endswith("/sharedStrings")
+        return [(p, text) for p, text in parts.items() if self.has(p)]
 
     # ------------------------------------------------------------------ sheets
 

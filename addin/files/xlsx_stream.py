@@ -9,7 +9,9 @@ frozen panes and hidden sheets.
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import re
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +25,10 @@ _EPOCH = dt.datetime(1899, 12, 30)
 _HIDDEN_STATE = ' state="hidden"'
 _FLUSH = 1 << 20  # characters of XML gathered before they go to the zip
 
-# What a text needs before it can stand in <t>: markup characters, characters XML 1.0 cannot hold,
-# text that looks like Excel's own _xHHHH_ escape, and spaces at either end.
-_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_|^\s|\s$")
+# What a text needs before it can stand in <t>: markup characters and characters XML 1.0 cannot
+# hold (is_plain also looks for text like Excel's own _xHHHH_ escape, and spaces at either end).
+_MARKUP_OR_UNWRITABLE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPACES = " \t\n\r"
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
@@ -34,13 +37,19 @@ def text_xml(value: str) -> str:
     """'<is><t>...</t></is>' for a text; characters an .xlsx cannot hold are shown as <U+0007>."""
     if len(value) > MAX_TEXT:
         value = value[:MAX_TEXT]
-    if _SPECIAL.search(value) is None:
+    if is_plain(value):
         return f"<is><t>{value}</t></is>"
     value = _UNWRITABLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
     value = _EXCEL_ESCAPE.sub(r"_x005F_\1", value)
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     space = ' xml:space="preserve"' if value != value.strip() else ""
     return f"<is><t{space}>{value}</t></is>"
+
+
+def is_plain(value: str, _search=_MARKUP_OR_UNWRITABLE.search) -> bool:
+    """True when the text can go into <t> as it is (letters and digits alone, the usual case, first)."""
+    return value.isalnum() or (not value or (_search(value) is None and "_x" not in value
+                                             and value[0] not in _SPACES and value[-1] not in _SPACES))
 
 
 def serial(value: dt.datetime | dt.date | dt.time | dt.timedelta) -> float:
@@ -138,6 +147,7 @@ class SheetWriter:
     def __init__(self, book: StreamingBook, index: int, columns: list[ColumnFormat],
                  freeze: tuple[int, int] | None, selected: bool):
         self._out = book._zip.open(f"xl/worksheets/sheet{index}.xml", "w")
+        self._packer: _Packer | None = None
         self._buffer: list[str] = []
         self._size = 0
         head = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -163,23 +173,65 @@ class SheetWriter:
         self._out.write("".join(head).encode("utf-8"))
 
     def row(self, number: int, cells_xml: str) -> None:
-        piece = f'<row r="{number}">{cells_xml}</row>'
-        self._buffer.append(piece)
-        self._size += len(piece)
+        self.rows(f'<row r="{number}">{cells_xml}</row>')
+
+    def rows(self, xml: str) -> None:
+        """Whole <row> elements, in order."""
+        self._buffer.append(xml)
+        self._size += len(xml)
         if self._size > _FLUSH:
             self._flush()
 
     def _flush(self) -> None:
-        self._out.write("".join(self._buffer).encode("utf-8", "surrogatepass"))
+        data = "".join(self._buffer).encode("utf-8")
         self._buffer.clear()
         self._size = 0
+        if self._packer is None and len(data) >= _FLUSH:
+            self._packer = _Packer(self._out)
+        if self._packer is not None:
+            self._packer.put(data)
+        else:
+            self._out.write(data)
 
     def close(self) -> None:
         self._buffer.append("</sheetData>"
                             '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
                             "</worksheet>")
         self._flush()
+        if self._packer is not None:
+            self._packer.close()
         self._out.close()
+
+
+class _Packer:
+    """Compresses a sheet's XML on a thread of its own while the rows are made: zlib lets go of
+    the interpreter while it works, so the two share a machine's cores."""
+
+    def __init__(self, out: BinaryIO):
+        self._out = out
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)  # a few MB in flight at most
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="xlsx-packer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            if self._failure is None:
+                try:
+                    self._out.write(data)
+                except BaseException as exc:  # handed to the writer's thread at close
+                    self._failure = exc
+
+    def put(self, data: bytes) -> None:
+        if self._failure is not None:
+            raise self._failure
+        self._queue.put(data)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
 
 
 class StreamingBook:

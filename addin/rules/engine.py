@@ -20,6 +20,17 @@ _KNOWN_PER_COLUMN = 1000  # clean texts remembered per column and file; unique c
 _LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.FIXED: 2}
 
 
+def status_text(errors: int, fixed: int, warnings: int) -> str:
+    """A row's Status: how many errors, else Fixed, else OK (and how many warnings)."""
+    if errors:
+        return f"{errors} error" if errors == 1 else f"{errors} errors"
+    if fixed:
+        return "Fixed"
+    if warnings:
+        return f"OK ({warnings} warning{'s' if warnings > 1 else ''})"
+    return "OK"
+
+
 @dataclass(slots=True)
 class RowResult:
     row: int
@@ -39,15 +50,7 @@ class RowResult:
 
     @property
     def status_text(self) -> str:
-        errors = self.errors
-        if errors:
-            return f"{errors} error" if errors == 1 else f"{errors} errors"
-        if self.count(Level.FIXED):
-            return "Fixed"
-        warnings = self.count(Level.WARNING)
-        if warnings:
-            return f"OK ({warnings} warning{'s' if warnings > 1 else ''})"
-        return "OK"
+        return status_text(self.errors, self.count(Level.FIXED), self.count(Level.WARNING))
 
     @property
     def errors_text(self) -> str:
@@ -366,14 +369,22 @@ def validate_records(profile: Profile, records: Sequence[Mapping[str, Any]], *,
                      login_key_duplicates: bool = True) -> Report:
     """Validate rows given as {header: value} objects (the import API's form)."""
     spelling: dict[str, str] = {}  # header token -> the first spelling seen
+    token_of: dict[str, str] = {}  # each key as sent -> its token (10,000s of records repeat a few keys)
     for record in records:
         for key in record:
-            spelling.setdefault(header_token(key), key)
+            if key not in token_of:
+                token = token_of[key] = header_token(key)
+                spelling.setdefault(token, key)
     tokens = list(spelling)
+    position = {t: i for i, t in enumerate(tokens)}
+    index_of = {key: position[token] for key, token in token_of.items()}
+    width = len(tokens)
     table: list[list[Any]] = [[spelling[t] for t in tokens]]
     for record in records:
-        by_token = {header_token(k): v for k, v in record.items()}
-        table.append([by_token.get(t) for t in tokens])
+        row: list[Any] = [None] * width
+        for key, value in record.items():  # a later spelling of the same column wins, as it always did
+            row[index_of[key]] = value
+        table.append(row)
     numbers = [0, *row_numbers] if row_numbers is not None else [0, *range(1, len(records) + 1)]
     if profile.headerless:
         profile = profile.model_copy(update={"headerless": False})

@@ -155,7 +155,7 @@ _PHONE_PUNCTUATION = re.compile(r"[\s().\-/\u00a0]")
 _PHONE_CHARS = re.compile(r"^\+?[\d(][\d\s().\-/]*$")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65_536)  # a file's phones, so checking them again (the upload page's import) is cheap
 def _e164(candidate: str, region: str | None) -> str | None:
     """The E.164 form of candidate when libphonenumber's metadata accepts it.
 
