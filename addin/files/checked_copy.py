@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..rules.annotations import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER, column_letter
+from ..rules.collector import collector_paused
 from ..rules.engine import Report, RowResult, status_text
 from ..rules.findings import Level
 from ..rules.settings import CONF_SHEET
 from .readers import PROGRESS_EVERY, Progress, Table
-from .xlsx_stream import MAX_TEXT, ColumnFormat, StreamingBook, Style, Styles, cell_xml, is_plain, text_xml
+from .xlsx_stream import MAX_TEXT, PLAIN_TEXT, ColumnFormat, StreamingBook, Style, Styles, cell_xml, is_plain, text_xml
 
 ERROR_FILL, ERROR_FONT = "FFC7CE", "9C0006"  # Excel's light red fill with dark red text
 FIXED_FILL, FIXED_FONT = "FFEB9C", "9C5700"  # and its yellow fill with dark yellow text
@@ -41,7 +42,8 @@ def annotated_path(source: Path) -> Path:
 
 def write_annotated(table: Table, report: Report, out: Path | BinaryIO, progress: Progress | None = None) -> None:
     book = StreamingBook(out)
-    _Copy(table, report, book.styles).write(book, progress)
+    with collector_paused():  # the rows' XML is made of strings, which hold no cycles
+        _Copy(table, report, book.styles).write(book, progress)
     if report.file_findings:
         _file_problems_sheet(book, report)
     if table.settings:
@@ -119,11 +121,14 @@ class _Copy:
                            't="inlineStr"><is><t>' for i in range(width)]
                    for level in (None, Level.ERROR, Level.FIXED)}
         plain_opening = opening[None]
+        self._prefixes, self._openings = prefixes, opening
         errors_opening = f'<c r="{column_letter(self.errors_column)}'
         errors_tail = f'"{_s(self.wrap_style)} t="inlineStr">'
         status_cells: dict[tuple[str, Level | None], str] = {}
         total = len(table.rows)
         pending: list[str] = []
+        plain = PLAIN_TEXT
+        cell = self._cell_xml
         for offset, cells in enumerate(table.rows):
             n = table.start_row + offset
             if offset == 0 and self.has_header:
@@ -135,37 +140,25 @@ class _Copy:
                 status, level, marked = self._judged(result)
             else:
                 status, level, marked = "OK", None, None
-            parts = [f'<row r="{n}">']
             if result is not None:
                 tail = status_cells.get((status, level))
                 if tail is None:
                     tail = status_cells[(status, level)] = \
                         f'"{_s(self.status_style[level])} t="inlineStr">{text_xml(status)}</c>'
-                parts.append(f'<c r="A{n}{tail}')
-            for i, v in enumerate(cells):
-                if v is None or (prefix := prefixes[i]) is None:
-                    continue
-                mark = marked.get(i) if marked else None
-                if mark is not None:
-                    if mark[1] is not None:
-                        v = mark[1]  # the repaired value
-                    if type(v) is not str:
-                        parts.append(self._value_xml(i, n, v, mark[0]))
-                        continue
-                    head = opening[mark[0]][i]
-                elif type(v) is str:
-                    head = plain_opening[i]
-                else:
-                    parts.append(self._value_xml(i, n, v, None))
-                    continue
-                if len(v) <= MAX_TEXT and is_plain(v):
-                    parts.append(f"{prefix}{n}{head}{v}</t></is></c>")
-                else:
-                    parts.append(f"{prefix}{n}{head[:head.index('><is>') + 1]}{text_xml(v)}</c>")
-            if findings:
-                parts.append(f"{errors_opening}{n}{errors_tail}{text_xml(result.errors_text)}</c>")
-            parts.append("</row>")
-            pending.append("".join(parts))
+                status_xml = f'<c r="A{n}{tail}'
+            else:
+                status_xml = ""
+            # The usual cell, a short text needing no escape in a column the copy keeps, is made
+            # right here; anything else (numbers, dates, marks, escapes) by _cell_xml.
+            if marked:
+                body = "".join([cell(i, n, v, marked.get(i)) for i, v in enumerate(cells) if v is not None])
+            else:
+                body = "".join([f"{p}{n}{plain_opening[i]}{v}</t></is></c>"
+                                if type(v) is str and (p := prefixes[i]) is not None and len(v) <= MAX_TEXT
+                                and (v.isalnum() or plain(v) is not None)
+                                else cell(i, n, v, None) for i, v in enumerate(cells) if v is not None])
+            errors_xml = f"{errors_opening}{n}{errors_tail}{text_xml(result.errors_text)}</c>" if findings else ""
+            pending.append(f'<row r="{n}">{status_xml}{body}{errors_xml}</row>')
             if len(pending) >= 512:
                 sheet.rows("".join(pending))
                 pending.clear()
@@ -173,6 +166,23 @@ class _Copy:
                 progress("Writing the checked copy", offset, total)
         sheet.rows("".join(pending))
         sheet.close()
+
+    def _cell_xml(self, i: int, n: int, value: Any, mark: tuple[Level, str | None] | None) -> str:
+        """Any cell of the file's: '' for a column the copy leaves out."""
+        prefix = self._prefixes[i]
+        if prefix is None:
+            return ""
+        level = None
+        if mark is not None:
+            level, fixed = mark
+            if fixed is not None:
+                value = fixed  # the repaired value
+        if type(value) is not str:
+            return self._value_xml(i, n, value, level)
+        head = self._openings[level][i]
+        if len(value) <= MAX_TEXT and is_plain(value):
+            return f"{prefix}{n}{head}{value}</t></is></c>"
+        return f"{prefix}{n}{head[:-len('<is><t>')]}{text_xml(value)}</c>"
 
     def _judged(self, result: RowResult) -> tuple[str, Level | None, dict[int, tuple[Level, str | None]]]:
         """A row with findings: its status text, its worst level (None for warnings only), and

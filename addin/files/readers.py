@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from ..rules.collector import collector_paused
 from ..rules.settings import CONF_SHEET, SHEET_KEY
 from .limits import ReadLimits
 from .xlsx_package import PackageProblem, SheetEntry, SheetScan, XlsxPackage
@@ -80,7 +81,8 @@ def read_workbook(source: Path | bytes, name: str | None = None, limits: ReadLim
         raise UnreadableFile(f"{name}: {exc}") from None
     finally:
         package.close()
-    rows, first = _sheet_rows(sheet, scan, progress)
+    with collector_paused():  # 100,000s of row lists hold no cycles: no point in scanning them as they come
+        rows, first = _sheet_rows(sheet, scan, progress)
     del sheet
     rows, start = strip_blank_edges(rows)
     return Table(rows, entry.name, settings, start_row=first + start - 1, layout=scan)
@@ -218,7 +220,8 @@ def read_csv(source: Path | bytes, name: str, limits: ReadLimits | None = None,
             raw.seek(0)
             text = io.TextIOWrapper(raw, encoding=encoding, newline="")
             try:
-                return _read_csv_text(text, raw, size, encoding, name, limits, progress)
+                with collector_paused():  # 100,000s of row lists hold no cycles
+                    return _read_csv_text(text, raw, size, encoding, name, limits, progress)
             except UnicodeDecodeError:
                 continue
             finally:

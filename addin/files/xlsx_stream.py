@@ -29,6 +29,10 @@ _FLUSH = 1 << 20  # characters of XML gathered before they go to the zip
 # hold (is_plain also looks for text like Excel's own _xHHHH_ escape, and spaces at either end).
 _MARKUP_OR_UNWRITABLE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _SPACES = " \t\n\r"
+# A text that is surely plain, matched whole in one call: none of the above, no '_' (so no _xHHHH_),
+# no space at either end. Others go through is_plain.
+_SAFE = r"[^&<>_\s\x00-\x1f\ud800-\udfff\ufffe\uffff]"
+PLAIN_TEXT = re.compile(f"{_SAFE}(?:[^&<>_\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ud800-\\udfff\\ufffe\\uffff]*{_SAFE})?").fullmatch
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
