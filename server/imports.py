@@ -123,11 +123,14 @@ def _is_secret(profile: Profile, header: Any) -> bool:
 
 def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[str, Any]], *,
                  idempotency_key: str | None, submitted_by: str, source: Mapping[str, Any] | None = None,
-                 settings: Mapping[str, Any] | None = None) -> BatchResult:
+                 settings: Mapping[str, Any] | None = None, validated: bool = False) -> BatchResult:
     """Validate and store one batch; the answer the API returns with 201.
 
     The session must have no pending changes: this function ends its transaction (commit on
     success, rollback on failure). Raises UnknownProfile, BatchInvalid or IdempotencyConflict.
+    validated=True is for rows this server has just validated itself and found without error
+    (the upload page's, kept sealed between its check and its import, in import_request's
+    form): they are taken as they are, not validated a second time. Never for rows a client sent.
     """
     profile = get_profile(profile_id)
     source = dict(source or {})
@@ -140,7 +143,7 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
         session.rollback()
         if replay is not None:
             return replay
-    judged = judge(profile, records, numbers, settings)
+    judged = judge_validated(profile, records, numbers) if validated else judge(profile, records, numbers, settings)
     by_copy = True
     for attempt in range(1, RETRIES + 1):
         try:
@@ -200,18 +203,38 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
         judged = Judged(position, number, REJECTED if errors else ACCEPTED, values, errors,
                         to_json(values, exclude=secret).decode())
         add(judged)
-        if errors:
-            continue
-        login = login_key(result.values)
-        if login is None:
-            continue
-        judged.login_column, judged.login_key = login
-        earlier = first_seen.get(login)
-        if earlier is None:
-            first_seen[login] = judged
-        else:
-            judged.status, judged.first_of = DUPLICATE, earlier.position
+        if not errors:
+            _note_login(judged, login_key(values), first_seen)
     return batch
+
+
+def judge_validated(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Sequence[int]) -> _Batch:
+    """judge's outcome for rows validated without error already: each record holds the normalized
+    values under the profile's headers (import_request's form), so every row is accepted, and
+    in-batch repeats of a login key are duplicates."""
+    batch = _Batch(profile)
+    key_of = {c.header: c.key for c in profile.columns}
+    secret = {c.key for c in profile.columns if c.secret} or None
+    first_seen: dict[tuple[str, str], Judged] = {}
+    login_key = profile.login_key
+    for position, (number, record) in enumerate(zip(numbers, records)):
+        values = {key_of[header]: value for header, value in record.items()}
+        judged = Judged(position, number, ACCEPTED, values, [], to_json(values, exclude=secret).decode())
+        batch.rows.append(judged)
+        _note_login(judged, login_key(values), first_seen)
+    return batch
+
+
+def _note_login(judged: Judged, login: tuple[str, str] | None, first_seen: dict[tuple[str, str], Judged]) -> None:
+    """An accepted row's login key; a row repeating an earlier row's key is a duplicate of it."""
+    if login is None:
+        return
+    judged.login_column, judged.login_key = login
+    earlier = first_seen.get(login)
+    if earlier is None:
+        first_seen[login] = judged
+    else:
+        judged.status, judged.first_of = DUPLICATE, earlier.position
 
 
 # --------------------------------------------------------------------------- storage

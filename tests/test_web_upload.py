@@ -10,10 +10,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from addin.files.limits import ReadLimits
 from addin.files.offline import check_file
 from addin.profiles import all_profiles
 from server.db import session_scope
+from server.imports import judge, judge_validated
 from server.models import Batch, BatchRow
+from server.web.upload_check import batch_request, check_upload
 from tests.conftest import EXAMPLES, ROOT
 from tests.web_client import ADMIN, WebClient, admin, create_admin, form_with_button, web  # noqa: F401
 
@@ -81,6 +84,20 @@ def test_import_stores_only_the_valid_rows(app, web, profile_id):
     assert stored(app) == [(batch.id, "accepted", row) for row in valid_rows]
     shown = web.get(answer.headers["Location"]).text
     assert f"{len(valid_rows)} imported, 0 duplicates" in shown
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_the_import_takes_the_checked_rows_as_validating_them_again_would(profile_id):
+    """The page's import does not validate its rows a second time: what it stores is what the
+    import service would have made of them by validating them (values, login keys, statuses)."""
+    upload = check_upload((EXAMPLES / f"{profile_id}.xlsx").read_bytes(), f"{profile_id}.xlsx", profile_id,
+                          ReadLimits())
+    request = batch_request(upload)
+    numbers = request["source"]["row_numbers"]
+    again = judge(upload.profile, request["records"], numbers, request["settings"])
+    taken = judge_validated(upload.profile, request["records"], numbers)
+    fields = ("row", "status", "values", "errors", "stored_values", "login_column", "login_key", "first_of")
+    assert [[getattr(r, f) for f in fields] for r in taken.rows] == [[getattr(r, f) for f in fields] for r in again.rows]
 
 
 def test_a_second_click_or_a_second_upload_imports_nothing_twice(app, web):
