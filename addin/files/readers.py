@@ -58,8 +58,8 @@ def read_table(path: Path, limits: ReadLimits | None = None, progress: Progress 
 # --------------------------------------------------------------------------- workbooks
 
 def read_workbook(source: Path | bytes, name: str | None = None, limits: ReadLimits | None = None,
-                  progress: Progress | None = None) -> Table:
-    """The data sheet (the one the template names, else the first visible one) of a workbook."""
+                  progress: Progress | None = None, sheet_name: str | None = None) -> Table:
+    """A sheet of a workbook: sheet_name, else the one the template names, else the first visible one."""
     name = name or str(source)
     limits = limits or ReadLimits.from_env()
     try:
@@ -72,7 +72,7 @@ def read_workbook(source: Path | bytes, name: str | None = None, limits: ReadLim
         book = _open(source, name)
         try:
             settings = _conf_settings(book, conf, conf_scan, name) if conf is not None else {}
-            entry = _data_sheet(package.sheets, settings.get(SHEET_KEY), name)
+            entry = _data_sheet(package.sheets, sheet_name or settings.get(SHEET_KEY), name, sheet_name is not None)
             scan = package.scan(entry)
             sheet = _sheet(book, entry, name)
         finally:
@@ -126,10 +126,12 @@ def _conf_settings(book, entry: SheetEntry, scan: SheetScan, name: str) -> dict[
     return settings
 
 
-def _data_sheet(sheets: list[SheetEntry], named: str | None, name: str) -> SheetEntry:
+def _data_sheet(sheets: list[SheetEntry], named: str | None, name: str, required: bool = False) -> SheetEntry:
     for entry in sheets:
         if entry.name == named:
             return entry
+    if required:
+        raise UnreadableFile(f"{name}: has no sheet {named!r}; its sheets are {', '.join(s.name for s in sheets)}")
     for entry in sheets:
         if entry.name != CONF_SHEET and entry.state == "visible":
             return entry

@@ -131,28 +131,31 @@ class XlsxPackage:
         self.limits = limits
         self._file: BinaryIO = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
         try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        try:
             self._zip = zipfile.ZipFile(self._file)
             infos = self._zip.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError,
                 struct.error) as exc:
-            self.close()
             raise PackageProblem(f"not a readable Excel workbook ({type(exc).__name__})") from None
         declared = sum(info.file_size for info in infos)
-        if declared > limits.unpacked_bytes:
-            self.close()
+        if declared > self.limits.unpacked_bytes:
             raise PackageProblem(f"unpacks to {declared / 1024 / 1024:,.0f} MB; rosterbook reads workbooks of at "
-                                 f"most {limits.unpacked_mb} unpacked. Split it into smaller files")
+                                 f"most {self.limits.unpacked_mb} unpacked. Split it into smaller files")
         self._infos = {info.filename: info for info in infos}
         try:
             self.workbook_path = self._workbook_path()
             self.sheets = self._sheets()
         except (ElementTree.ParseError, KeyError, ValueError, UnicodeDecodeError):
-            self.close()
             raise PackageProblem("not a readable Excel workbook (its list of sheets is damaged)") from None
         for part, is_text in self._parts_the_reader_parses():
             for piece in self.pieces(part):
                 if is_text and b"&#" in piece and _BAD_REFERENCE.search(piece):
-                    self.close()
                     raise PackageProblem(_BROKEN_XML)
 
     def close(self) -> None:
