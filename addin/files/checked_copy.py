@@ -33,6 +33,7 @@ STATUS_WIDTH, ERRORS_WIDTH = 14, 80
 SAMPLE_ROWS = 500  # rows whose lengths fit a column's width
 _ANNOTATIONS = {h.casefold() for h in (STATUS_HEADER, ERRORS_HEADER, MARKS_HEADER)}
 _NUMBERS = (int, float)
+NO_MARKS: dict[int, tuple[Level, str | None]] = {}
 
 
 def annotated_path(source: Path) -> Path:
@@ -150,13 +151,11 @@ class _Copy:
                 status_xml = ""
             # The usual cell, a short text needing no escape in a column the copy keeps, is made
             # right here; anything else (numbers, dates, marks, escapes) by _cell_xml.
-            if marked:
-                body = "".join([cell(i, n, v, marked.get(i)) for i, v in enumerate(cells) if v is not None])
-            else:
-                body = "".join([f"{p}{n}{plain_opening[i]}{v}</t></is></c>"
-                                if type(v) is str and (p := prefixes[i]) is not None and len(v) <= MAX_TEXT
-                                and (v.isalnum() or plain(v) is not None)
-                                else cell(i, n, v, None) for i, v in enumerate(cells) if v is not None])
+            marked = marked or NO_MARKS
+            body = "".join([f"{p}{n}{plain_opening[i]}{v}</t></is></c>"
+                            if type(v) is str and i not in marked and (p := prefixes[i]) is not None
+                            and len(v) <= MAX_TEXT and (v.isalnum() or plain(v) is not None)
+                            else cell(i, n, v, marked.get(i)) for i, v in enumerate(cells) if v is not None])
             errors_xml = f"{errors_opening}{n}{errors_tail}{text_xml(result.errors_text)}</c>" if findings else ""
             pending.append(f'<row r="{n}">{status_xml}{body}{errors_xml}</row>')
             if len(pending) >= 512:
