@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests import hostile_files as hostile
-from tests.web_client import WebClient, admin, create_admin, web  # noqa: F401
+from tests.web_client import WebClient, admin, web  # noqa: F401
 
 ROSTERBOOK = Path(sys.executable).with_name("rosterbook")
 MEMORY_BOUND_MB = 400  # issue 12: an .xlsx of 100,000 rows must be checked in less

@@ -68,10 +68,11 @@ def read_workbook(source: Path | bytes, name: str | None = None, limits: ReadLim
         raise UnreadableFile(f"{name}: {exc}") from None
     try:
         conf = next((s for s in package.sheets if s.name == CONF_SHEET), None)
-        conf_scan = package.scan(conf) if conf is not None else None
+        if conf is not None:
+            package.scan(conf)  # read like the data sheet: within the limits
         book = _open(source, name)
         try:
-            settings = _conf_settings(book, conf, conf_scan, name) if conf is not None else {}
+            settings = _conf_settings(book, conf, name) if conf is not None else {}
             entry = _data_sheet(package.sheets, sheet_name or settings.get(SHEET_KEY), name, sheet_name is not None)
             scan = package.scan(entry)
             sheet = _sheet(book, entry, name)
@@ -116,7 +117,7 @@ def _sheet(book, entry: SheetEntry, name: str):
                              "again and retry") from None
 
 
-def _conf_settings(book, entry: SheetEntry, scan: SheetScan, name: str) -> dict[str, str]:
+def _conf_settings(book, entry: SheetEntry, name: str) -> dict[str, str]:
     settings = {}
     for row in _sheet(book, entry, name).iter_rows():
         key, value = (list(row) + ["", ""])[:2]
