@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from addin import cli as addin_cli
@@ -30,5 +31,21 @@ def main(argv: list[str] | None = None) -> int:
     return args.handler(args) or 0
 
 
+# Commands that end the process with nothing left to do: their heap (a checked file's rows and
+# report) is not freed object by object at exit, which took about 0.4 s after 100,000 rows.
+QUICK_EXIT = {"validate"}
+
+
+def run() -> None:
+    """The console script `rosterbook`."""
+    args = build_parser().parse_args()
+    status = args.handler(args) or 0
+    if args.command in QUICK_EXIT:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
