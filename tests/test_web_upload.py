@@ -2,20 +2,21 @@
 downloaded, and only its valid rows imported, once, through the import service."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from addin.files.limits import ReadLimits
 from addin.files.offline import check_file
 from addin.profiles import all_profiles
 from server.db import session_scope
 from server.imports import judge, judge_validated
-from server.models import Batch, BatchRow
+from server.models import Batch, BatchRow, PendingUpload, utcnow
 from server.web.upload_check import batch_request, check_upload
 from tests.conftest import EXAMPLES, ROOT
 from tests.web_client import ADMIN, WebClient, admin, create_admin, form_with_button, web  # noqa: F401
@@ -257,3 +258,32 @@ def test_upload_import_and_pages_on_each_store(store_app):
     assert "pbx.xlsx" in client.get("/").text
     export = client.get(answer.headers["Location"] + "/export")
     assert export.status_code == 200 and len(export.data.decode().splitlines()) == len(valid) + 1
+
+
+def test_the_page_carries_only_an_id_and_a_key_and_the_server_keeps_the_upload_sealed(app, web):
+    lines = ["Type,LastName,Email", "User,Unmistakable-Name,a@example.com"] + [f"User,Poe,p{i}@example.com"
+                                                                                 for i in range(3000)]
+    content = "\r\n".join(lines).encode()
+    page = upload(web, content, "users.csv", "pbx")
+    assert page.status_code == 200 and len(page.data) < 20_000 < len(content)  # every row is OK: nothing listed
+    form, _ = form_with_button(page.text, "Import")
+    assert set(form.fields) == {"csrf_token", "upload", "key"}
+    with session_scope(app) as session:
+        [kept] = session.scalars(select(PendingUpload)).all()
+        assert kept.admin == ADMIN and b"Unmistakable-Name" not in kept.data
+    assert web.press(page.text, "Download").status_code == 200
+
+
+def test_a_kept_upload_opens_only_for_its_admin_its_key_and_its_time(app, web):
+    page = upload_example(web, "pbx").text
+    form, target = form_with_button(page, "Import")
+    assert web.post(target, data={**form.fields, "key": form.fields["key"][::-1]}).status_code == 410
+    create_admin(app, "bob", "another long password")
+    bob = WebClient(app)
+    bob.sign_in("bob", "another long password")
+    answer = bob.post(target, data={**form.fields, "csrf_token": bob.token("/upload")})
+    assert answer.status_code == 410 and "only for the admin who uploaded it" in answer.text
+    with session_scope(app) as session:
+        session.execute(update(PendingUpload).values(created_at=utcnow() - dt.timedelta(hours=2)))
+    assert web.press(page, "Import").status_code == 410
+    assert batches(app) == []
