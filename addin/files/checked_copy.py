@@ -32,7 +32,6 @@ BIG_NUMBER = 1e10  # whole numbers from here on get the format '0': General woul
 STATUS_WIDTH, ERRORS_WIDTH = 14, 80
 SAMPLE_ROWS = 500  # rows whose lengths fit a column's width
 _ANNOTATIONS = {h.casefold() for h in (STATUS_HEADER, ERRORS_HEADER, MARKS_HEADER)}
-_NUMBERS = (int, float)
 NO_MARKS: dict[int, tuple[Level, str | None]] = {}
 
 
@@ -220,7 +219,7 @@ class _Copy:
         kind = type(value)
         if kind is str:
             number_format = TEXT_FORMAT if i in self.text_columns else None
-        elif kind in _NUMBERS and value == int(value) and abs(value) >= BIG_NUMBER:
+        elif (kind is int or (kind is float and value.is_integer())) and abs(value) >= BIG_NUMBER:
             number_format = "0"
         elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
             number_format = DATE_FORMATS[_date_kind(value)]
