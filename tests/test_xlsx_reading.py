@@ -14,10 +14,11 @@ import xlsxwriter
 from openpyxl import load_workbook
 
 from addin.files.checked_copy import ERROR_FILL, FIXED_FILL, HEADER_FILL
+from addin.files.limits import ReadLimits
 from addin.files.offline import check_file
 from addin.files.readers import read_workbook, strip_blank_edges
 from addin.files.xlsx_package import XlsxPackage
-from addin.files.limits import ReadLimits
+from addin.files.xlsx_stream import StreamingBook, cell_xml
 from addin.profiles import all_profiles
 from tests import hostile_files as hostile
 from tests import lo_workbook as lw
@@ -182,3 +183,21 @@ def test_a_template_copy_keeps_its_settings_and_can_be_checked_again(tmp_path):
     assert [(r.row, r.status_text) for r in again.report.rows] == [(3, "OK"), (4, "2 errors")]
     header = [c.value for c in load_workbook(tmp_path / "again.xlsx").worksheets[0][2]]
     assert header.count("Status") == 1 and header.count("Errors") == 1 and "Marks" not in header
+
+
+def test_notes_on_cells_as_libreoffice_and_openpyxl_read_them(libreoffice, tmp_path):
+    """The streamed writer's cell notes (for a merged annotated copy that keeps each repaired cell's
+    original value in a note), more than one block of 1,024 legacy-drawing shapes included."""
+    path = tmp_path / "notes.xlsx"
+    book = StreamingBook(path)
+    sheet = book.add_sheet("Users")
+    for n in range(1, 1201):
+        sheet.row(n, cell_xml(f"C{n}", f"value {n}", 0, {}))
+        sheet.note(n, 2, f"It held: <{n}> & more")
+    sheet.close()
+    book.close()
+    users = load_workbook(path).active
+    assert users["C1"].comment.text == "It held: <1> & more" and users["C1200"].comment.text == "It held: <1200> & more"
+    with libreoffice.document(path) as doc:
+        notes = lw.notes(doc.Sheets.getByIndex(0))
+    assert len(notes) == 1200 and notes[(2, 0)] == "It held: <1> & more" and notes[(2, 1199)] == "It held: <1200> & more"

@@ -39,15 +39,20 @@ _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 def text_xml(value: str) -> str:
     """'<is><t>...</t></is>' for a text; characters an .xlsx cannot hold are shown as <U+0007>."""
+    return f"<is>{_t(value)}</is>"
+
+
+def _t(value: str) -> str:
+    """A text's <t> element, escaped as it needs."""
     if len(value) > MAX_TEXT:
         value = value[:MAX_TEXT]
     if is_plain(value):
-        return f"<is><t>{value}</t></is>"
+        return f"<t>{value}</t>"
     value = _UNWRITABLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
     value = _EXCEL_ESCAPE.sub(r"_x005F_\1", value)
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     space = ' xml:space="preserve"' if value != value.strip() else ""
-    return f"<is><t{space}>{value}</t></is>"
+    return f"<t{space}>{value}</t>"
 
 
 def is_plain(value: str, _search=_MARKUP_OR_UNWRITABLE.search) -> bool:
@@ -150,7 +155,9 @@ class SheetWriter:
 
     def __init__(self, book: StreamingBook, index: int, columns: list[ColumnFormat],
                  freeze: tuple[int, int] | None, selected: bool):
+        self._book, self._index = book, index
         self._out = book._zip.open(f"xl/worksheets/sheet{index}.xml", "w")
+        self._notes: list[tuple[int, int, str]] = []
         self._packer: _Packer | None = None
         self._buffer: list[str] = []
         self._size = 0
@@ -197,14 +204,20 @@ class SheetWriter:
         else:
             self._out.write(data)
 
+    def note(self, row: int, column: int, text: str) -> None:
+        """A note (comment) on a cell: row 1-based, column 0-based; written when the sheet closes."""
+        self._notes.append((row, column, text))
+
     def close(self) -> None:
         self._buffer.append("</sheetData>"
                             '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-                            "</worksheet>")
+                            + ('<legacyDrawing r:id="rId1"/>' if self._notes else "") + "</worksheet>")
         self._flush()
         if self._packer is not None:
             self._packer.close()
         self._out.close()
+        if self._notes:
+            self._book._notes(self._index, self._notes)
 
 
 class _Packer:
@@ -245,6 +258,7 @@ class StreamingBook:
         self._zip = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
         self.styles = Styles()
         self._sheets: list[tuple[str, bool]] = []
+        self._noted: list[int] = []  # sheets with notes
 
     def add_sheet(self, name: str, columns: list[ColumnFormat] | None = None, *,
                   freeze: tuple[int, int] | None = None, hidden: bool = False) -> SheetWriter:
@@ -265,6 +279,10 @@ class StreamingBook:
                     + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
                               'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
                               for i in range(1, count + 1))
+                    + ('<Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.'
+                       'vmlDrawing"/>' if self._noted else "")
+                    + "".join(f'<Override PartName="/xl/comments{i}.xml" ContentType="application/'
+                              'vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"/>' for i in self._noted)
                     + "</Types>")
         self._write("_rels/.rels",
                     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -290,6 +308,51 @@ class StreamingBook:
 
     def _write(self, name: str, text: str) -> None:
         self._zip.writestr(name, text.encode("utf-8"))
+
+    def _notes(self, index: int, notes: list[tuple[int, int, str]]) -> None:
+        """A sheet's notes: the comments part Excel reads them from, the legacy drawing (VML) it
+        shows them with, hidden until the mouse is over the cell, and the sheet's links to both."""
+        self._noted.append(index)
+        with self._zip.open(f"xl/comments{index}.xml", "w") as out:
+            out.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<comments xmlns="http://'
+                      b'schemas.openxmlformats.org/spreadsheetml/2006/main"><authors><author>rosterbook</author>'
+                      b"</authors><commentList>")
+            for start in range(0, len(notes), 4096):
+                out.write("".join(f'<comment ref="{column_letter(c)}{r}" authorId="0"><text><r>{_t(text)}</r>'
+                                  "</text></comment>" for r, c, text in notes[start:start + 4096]).encode("utf-8"))
+            out.write(b"</commentList></comments>")
+        blocks = ",".join(str(b) for b in range(1, len(notes) // 1024 + 2))  # 1,024 shape ids per block
+        with self._zip.open(f"xl/drawings/vmlDrawing{index}.vml", "w") as out:
+            out.write(('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:'
+                       'office" xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+                       f'<o:idmap v:ext="edit" data="{blocks}"/></o:shapelayout><v:shapetype id="_x0000_t202" '
+                       'coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe"><v:stroke '
+                       'joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
+                      .encode("utf-8"))
+            for start in range(0, len(notes), 4096):
+                out.write("".join(_note_shape(1025 + i, r, c)
+                                  for i, (r, c, _) in enumerate(notes[start:start + 4096], start=start))
+                          .encode("utf-8"))
+            out.write(b"</xml>")
+        self._write(f"xl/worksheets/_rels/sheet{index}.xml.rels",
+                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    f'relationships/vmlDrawing" Target="../drawings/vmlDrawing{index}.vml"/>'
+                    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    f'relationships/comments" Target="../comments{index}.xml"/></Relationships>')
+
+
+def _note_shape(shape_id: int, row: int, column: int) -> str:
+    """A note's box: beside its cell, hidden until shown."""
+    r = row - 1
+    return (f'<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" style="position:absolute;margin-left:59.25pt;'
+            'margin-top:1.5pt;width:144pt;height:45pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" '
+            'o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+            '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto"><div style="text-align:left">'
+            '</div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+            f"<x:Anchor>{column + 1}, 15, {r}, 10, {column + 4}, 15, {r + 3}, 4</x:Anchor><x:AutoFill>False"
+            f"</x:AutoFill><x:Row>{r}</x:Row><x:Column>{column}</x:Column></x:ClientData></v:shape>")
 
 
 # --------------------------------------------------------------------------- cells
