@@ -171,7 +171,7 @@ def test_a_filled_template_says_its_own_format(web, tmp_path):
     ("users.csv", b"", "iplum", "users.csv is empty"),
     ("users.docx", b"PK\x03\x04", "iplum", "choose an Excel workbook (.xlsx or .xlsm) or a CSV file"),
     ("users.xlsx", b"this is no workbook", "iplum", "not a readable Excel workbook"),
-    ("users.csv", b"Email,Name\r\na@example.com,Ann\r\n", "", "not a rosterbook template"),
+    ("users.csv", b"Username,Email\r\nann,a@example.com\r\n", "", "not a rosterbook template, and its headers match"),
     ("users.csv", b"iPlum ID (phone/email),Phone #,Email,Name\r\n", "iplum", "has no rows under its header"),
     ("users.csv", b"a,b\r\n", "nonsense", "There is no format 'nonsense'"),
     ("users.csv", "ß".encode("utf-16-le"), "iplum", "not a text file"),
