@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
 import pycountry  # noqa: E402
 
 from addin.profiles import all_profiles, get_profile  # noqa: E402
-from addin.rules import fields  # noqa: E402
+from addin.rules import fields, phones  # noqa: E402
 from addin.rules.cells import SPACES, search_control_or_surrogate, to_text  # noqa: E402
 from addin.rules.columns import Column, Profile  # noqa: E402
 from addin.rules.engine import Report, looks_like_header, map_header, positional_header, validate  # noqa: E402
