@@ -7,11 +7,12 @@ import shutil
 import subprocess
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from addin.profiles import all_profiles, get_profile
 from addin.rules.engine import check_cell
 from addin.rules.fields import Context
+from addin.rules.settings import CONF_SHEET, PROFILE_KEY, SETTING_PREFIX
 from addin.template.instructions import instruction_lines
 from tests.cli import ROSTERBOOK, run_validate, write_csv
 from tests.conftest import EXAMPLES
@@ -107,6 +108,18 @@ class TestPhoneRegion:
         cell = load_workbook(tmp_path / "fr.checked.xlsx").active["D2"]
         assert cell.value == "+33612345678"
         assert cell.comment is not None and "06 12 34 56 78" in cell.comment.text
+
+    def test_a_workbooks_phone_region_setting_is_used(self, tmp_path):
+        book = Workbook()
+        book.active.append(["Type", "LastName", "Extension", "IncomingDID"])
+        book.active.append(["User", "Dupont", "2001", "06 12 34 56 78"])
+        conf = book.create_sheet(CONF_SHEET)
+        conf.append([PROFILE_KEY, "pbx"])
+        conf.append([SETTING_PREFIX + "phone_region", "FR"])
+        book.save(tmp_path / "fr.xlsx")
+        report = json.loads(run_validate(tmp_path / "fr.xlsx", "--json", "--no-copy", check_exit=0).stdout)
+        assert [f["fixed_value"] for f in report["findings"]] == ["+33612345678"]
+        assert report["settings"]["phone_region"] == "FR"
 
     def test_an_unknown_region_is_refused(self, tmp_path):
         done = run_validate(write_csv(tmp_path / "fr.csv", self.CSV), "--profile", "pbx", "--region", "XX",
