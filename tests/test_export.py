@@ -81,10 +81,10 @@ def test_ipass_with_international_names_is_xlsx(libreoffice, tmp_path):
 
 def test_iplum_keeps_the_plus_of_valid_phones():
     rows = [{"iPlum ID (phone/email)": "phone", "Phone #": "+1 408 123 1234", "Email": "a@example.com", "Name": "A"},
-            {"iPlum ID (phone/email)": "email", "Phone #": 14081231235, "Email": "b@example.com", "Name": "B"}]
+            {"iPlum ID (phone/email)": "email", "Phone #": 14155550123, "Email": "b@example.com", "Name": "B"}]
     header, first, second = lines(export_rows(get_profile("iplum"), normalized("iplum", rows), "iplum"))
     assert header == ["iPlum ID (phone/email)", "Phone #", "Email", "Name"]
-    assert first[1] == "+14081231234" and second[1] == "+14081231235"
+    assert first[1] == "+14081231234" and second[1] == "+14155550123"
 
 
 def test_pbx_flags_and_digits_in_vendor_form():

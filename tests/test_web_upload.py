@@ -20,8 +20,9 @@ from tests.web_client import ADMIN, WebClient, admin, create_admin, form_with_bu
 PROFILES = list(all_profiles())
 
 
-def upload(client: WebClient, content: bytes, filename: str, profile: str = ""):
-    data = {"csrf_token": client.token("/upload"), "profile": profile, "file": (io.BytesIO(content), filename)}
+def upload(client: WebClient, content: bytes, filename: str, profile: str = "", region: str = ""):
+    data = {"csrf_token": client.token("/upload"), "profile": profile, "region": region,
+            "file": (io.BytesIO(content), filename)}
     return client.post("/upload", data=data, content_type="multipart/form-data")
 
 
@@ -171,7 +172,7 @@ def test_a_filled_template_says_its_own_format(web, tmp_path):
     ("users.csv", b"", "iplum", "users.csv is empty"),
     ("users.docx", b"PK\x03\x04", "iplum", "choose an Excel workbook (.xlsx or .xlsm) or a CSV file"),
     ("users.xlsx", b"this is no workbook", "iplum", "not a readable Excel workbook"),
-    ("users.csv", b"Email,Name\r\na@example.com,Ann\r\n", "", "not a rosterbook template"),
+    ("users.csv", b"Username,Email\r\nann,a@example.com\r\n", "", "not a rosterbook template, and its headers match"),
     ("users.csv", b"iPlum ID (phone/email),Phone #,Email,Name\r\n", "iplum", "has no rows under its header"),
     ("users.csv", b"a,b\r\n", "nonsense", "There is no format 'nonsense'"),
     ("users.csv", "ß".encode("utf-16-le"), "iplum", "not a text file"),
@@ -240,3 +241,29 @@ def test_upload_import_and_pages_on_each_store(store_app):
     assert "pbx.xlsx" in client.get("/").text
     export = client.get(answer.headers["Location"] + "/export")
     assert export.status_code == 200 and len(export.data.decode().splitlines()) == len(valid) + 1
+
+
+FRENCH_DID = b"Type,LastName,Extension,IncomingDID\r\nUser,Dupont,2001,06 12 34 56 78\r\n"
+
+
+def test_the_phone_region_field_completes_national_numbers_and_the_import_keeps_them(app, web):
+    without = upload(web, FRENCH_DID, "fr.csv").text  # no format chosen: recognised by the header row
+    assert "checked as Hosted PBX" in without and "recognised by the file's header row" in without
+    assert "has no country code" in without and "France &#39;+33612345678&#39;" in without
+    assert "Import the" not in without
+    page = upload(web, FRENCH_DID, "fr.csv", region="fr").text
+    assert "completed with the country code of FR" in page and "Import the 1 valid row<" in page
+    assert "(was &#39;06 12 34 56 78&#39;)" in page
+    checked = web.press(page, "Download the checked workbook")
+    assert sheet_values(checked.data)[1][3] == "+33612345678"
+    answer = web.press(page, "Import")
+    assert answer.status_code == 302
+    with session_scope(app) as session:
+        [values] = list(session.scalars(select(BatchRow.values)))
+    assert values["incoming_did"] == "+33612345678"
+
+
+def test_an_unknown_phone_region_is_refused_on_the_form(app, web):
+    answer = upload(web, FRENCH_DID, "fr.csv", "pbx", region="XX")
+    assert answer.status_code == 400 and "is not a country code for phone numbers" in answer.text
+    assert 'value="XX"' in answer.text and batches(app) == []

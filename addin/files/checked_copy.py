@@ -10,6 +10,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from ..rules.annotations import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER
@@ -111,6 +112,8 @@ def _annotate(sheet, table: Table, report: Report) -> None:
                     if finding.column in text_format:
                         cell.number_format = TEXT_FORMAT
                     set_text(cell, finding.fixed_value)
+                    if finding.original_note:
+                        cell.comment = Comment(finding.original_note, "rosterbook")
         set_text(sheet.cell(row=result.row, column=status_col), result.status_text)
         set_text(sheet.cell(row=result.row, column=errors_col), result.errors_text or None)
         if marks_col:  # a template colours from its Marks column: keep it in step with the fills

@@ -1,16 +1,21 @@
 """Checking a filled file without Excel: the `rosterbook validate` command and the upload page."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ..profiles import get_profile
+from ..profiles import FormatNotRecognised, get_profile, recognise_profile
 from ..rules.columns import Profile
 from ..rules.engine import Report, validate
 from ..rules.findings import Finding, Level
 from ..rules.settings import PROFILE_KEY, profile_settings
 from .checked_copy import annotated_path, write_annotated
 from .readers import Table, read_table
+
+# How the format was chosen, as Report.profile_from says it and a summary words it.
+FROM_OPTION, FROM_TEMPLATE, FROM_HEADERS = "option", "template", "headers"
 
 
 @dataclass
@@ -22,23 +27,48 @@ class FileCheck:
     source: Path | None = None
 
 
-def check_table(table: Table, profile_id: str | None) -> tuple[Profile, Report]:
-    """Validate a table read from a file; the template's own profile and settings apply."""
+def choose_profile(table: Table, profile_id: str | None) -> tuple[Profile, str]:
+    """The format to check a table with: the one asked for, else the one its template names (its
+    xlwings.conf sheet), else the one its headers match best. Raises UnknownProfile for a name no
+    format has and FormatNotRecognised when the headers do not settle it."""
+    if profile_id:
+        return get_profile(profile_id), FROM_OPTION
     named = table.settings.get(PROFILE_KEY)
-    profile = get_profile(profile_id or named or "")
-    report = validate(profile, table.rows, start_row=table.start_row,
-                      settings=profile_settings(profile, table.settings))
-    if named and named != profile.id:
+    if named:
+        return get_profile(named), FROM_TEMPLATE
+    profile, _ = recognise_profile(table.rows[0] if table.rows else [])
+    return profile, FROM_HEADERS
+
+
+def check_table(table: Table, profile_id: str | None,
+                overrides: Mapping[str, Any] | None = None) -> tuple[Profile, Report]:
+    """Validate a table read from a file; the template's own profile and settings apply, with
+    overrides (the command line's --region and --locale, the upload page's field) over them."""
+    profile, chosen_by = choose_profile(table, profile_id)
+    named = table.settings.get(PROFILE_KEY)
+    settings = profile_settings(profile, table.settings)
+    settings.update({k: v for k, v in (overrides or {}).items() if v not in (None, "")})
+    report = validate(profile, table.rows, start_row=table.start_row, settings=settings)
+    report.profile_from = chosen_by
+    if named and named.casefold() != profile.id:
         report.file_findings.insert(0, Finding(Level.WARNING,
             f"This workbook is the {named} template, but it was checked as {profile.id}"))
+    if not report.rows:
+        report.file_findings.append(Finding(Level.ERROR,
+            "There are no users in this file: fill in one user per row under the header row, then check it again"))
     return profile, report
 
 
-def check_file(path: Path, profile_id: str | None, out: Path | None = None, annotate: bool = True) -> FileCheck:
+def check_file(path: Path, profile_id: str | None, out: Path | None = None, annotate: bool = True,
+               overrides: Mapping[str, Any] | None = None) -> FileCheck:
     table = read_table(path)
-    profile, report = check_table(table, profile_id)
+    profile, report = check_table(table, profile_id, overrides)
     target = None
     if annotate:
         target = out or annotated_path(path)
         write_annotated(path, table, report, target)
     return FileCheck(profile, table, report, target, path)
+
+
+__all__ = ["FROM_HEADERS", "FROM_OPTION", "FROM_TEMPLATE", "FileCheck", "FormatNotRecognised", "check_file",
+           "check_table", "choose_profile"]

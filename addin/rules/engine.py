@@ -7,14 +7,16 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from .annotations import ANNOTATION_HEADERS, MARK_FOR_LEVEL, NO_MARK, column_letter
+from .annotations import MARK_FOR_LEVEL, NO_MARK
 from .cells import SPACES, control_character, describe_char, is_blank, search_control_or_surrogate, to_text, trim
 from .collector import collector_paused
 from .columns import Column, Profile, ProfileSettings, folded, header_token
 from .fields import CHECKS, Check, Checked, Context, quote
 from .findings import Finding, Level
+from .headers import HeaderMap, looks_like_header, map_header, positional_header
 
-_RESERVED = frozenset(header_token(h) for h in ANNOTATION_HEADERS)
+__all__ = ["HeaderMap", "Report", "RowResult", "check_cell", "looks_like_header", "map_header",
+           "positional_header", "validate", "validate_records"]
 _NO_COLUMNS: frozenset[str] = frozenset()
 _KNOWN_PER_COLUMN = 1000  # clean texts remembered per column and file; unique columns never repeat
 _LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.FIXED: 2}
@@ -66,19 +68,13 @@ class RowResult:
 
 
 @dataclass(slots=True)
-class HeaderMap:
-    positions: list[tuple[int, Column]]  # (cell index, column) for the columns the file has
-    findings: list[Finding]
-    has_header_row: bool
-
-
-@dataclass(slots=True)
 class Report:
     profile: Profile
     settings: ProfileSettings
     header: HeaderMap
     rows: list[RowResult]
     file_findings: list[Finding]
+    profile_from: str | None = None  # how the format was chosen: 'option', 'template' or 'headers'
 
     def findings(self) -> Iterable[Finding]:
         yield from self.file_findings
@@ -103,67 +99,13 @@ class Report:
             "errors": self.errors,
             "warnings": self.total(Level.WARNING),
             "fixed": self.total(Level.FIXED),
+            "profile_from": self.profile_from,
+            "settings": {"phone_region": self.settings.phone_region, "locale": self.settings.locale},
+            # one entry per header that is none of the format's columns, with the column it most
+            # likely is: what a column-mapping step can start from
+            "unknown_columns": [u.as_dict() for u in self.header.unknown],
             "findings": [f.as_dict() for f in self.findings()],
         }
-
-
-# --------------------------------------------------------------------------- header
-
-def looks_like_header(profile: Profile, cells: Sequence[Any]) -> bool:
-    """For headerless formats: is this first row the column names (as in our template)?"""
-    tokens = [header_token(to_text(c)) for c in cells if not is_blank(c)]
-    known = sum(1 for t in tokens if t in profile.by_token or t in _RESERVED)
-    return known >= 2 and known * 2 >= len(tokens)
-
-
-def map_header(profile: Profile, cells: Sequence[Any], row: int, settings: ProfileSettings) -> HeaderMap:
-    positions: list[tuple[int, Column]] = []
-    findings: list[Finding] = []
-    seen: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        text = trim(to_text(cell))
-        if not text:
-            continue
-        token = header_token(text)
-        column = profile.by_token.get(token)
-        where = f"column {column_letter(index)}"
-        if column is None:
-            if token not in _RESERVED:
-                findings.append(Finding(Level.WARNING,
-                    f"Column {quote(text)} ({where}) is not part of the {profile.title} format: "
-                    "it is ignored and will not be imported", column=text, row=row, value=text))
-            continue
-        if column.key in seen:
-            findings.append(Finding(Level.ERROR,
-                f"Column {quote(column.header)} appears twice (columns {column_letter(seen[column.key])} "
-                f"and {column_letter(index)}): delete one of them", column=column.header, row=row, value=text))
-            continue
-        seen[column.key] = index
-        positions.append((index, column))
-    if profile.header_order_matters:
-        findings.extend(_exact_header(profile, cells, row))
-    for column in profile.columns:
-        if column.key not in seen and column.is_required(settings):
-            findings.append(Finding(Level.ERROR,
-                f"Required column {quote(column.header)} is missing: add it to the header row",
-                column=column.header, row=row))
-    return HeaderMap(positions, findings, has_header_row=True)
-
-
-def _exact_header(profile: Profile, cells: Sequence[Any], row: int) -> list[Finding]:
-    """Formats whose vendor wants its header row word for word: say so when it differs."""
-    given = [trim(to_text(c)) for c in cells]
-    given = [g for g in given if g and header_token(g) not in _RESERVED]
-    wanted = [c.header for c in profile.columns]
-    if given == wanted[:len(given)]:
-        return []
-    return [Finding(Level.WARNING,
-        f"{profile.title} wants the header row exactly as its template has it ({', '.join(wanted)}); "
-        "rosterbook's export writes it that way, but do not upload this file as it is", row=row)]
-
-
-def positional_header(profile: Profile) -> HeaderMap:
-    return HeaderMap(list(enumerate(profile.columns)), [], has_header_row=False)
 
 
 # --------------------------------------------------------------------------- cells and rows
@@ -204,9 +146,11 @@ def _check_findings(column: Column, raw: Any, checked: Checked, trimmed: bool, r
         else:
             findings.append(Finding(level, f"{header}: {message}", header, row, column.shown(raw)))
     if fixes and not any(f.level is Level.ERROR for f in findings):
-        shown_fix = column.shown(checked.value)
-        findings.append(Finding(Level.FIXED, f"{header}: {'; '.join(fixes)}", header, row,
-                                column.shown(raw), shown_fix if isinstance(shown_fix, str) else None))
+        if column.secret:  # the copy keeps the admin's own value; no output shows it
+            findings.append(Finding(Level.FIXED, f"{header}: {'; '.join(fixes)}", header, row, column.shown(raw)))
+        else:
+            findings.append(Finding(Level.FIXED, f"{header}: {'; '.join(fixes)} (was {quote(to_text(raw))})",
+                                    header, row, raw, checked.value))
     return findings
 
 
@@ -252,7 +196,7 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
     countries), and a clean value gets the same result on every row.
     """
     mapped = _mapped_columns(profile, header.positions, settings)
-    ctx = Context(default_region=settings.default_region)
+    ctx = settings.context()
     rules = profile.row_rules
     by_key = profile.by_key
     line_width = None if header.has_header_row else len(profile.columns)  # positional lines: stray values
@@ -307,7 +251,8 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
                     column = by_key[key]
                     if level is Level.ERROR and column.header in failed:
                         continue  # the cell's own error already explains it
-                    findings.append(Finding(level, f"{column.header}: {message}", column.header, row,
+                    pointer = header.pointer(key) if key in header.suspects else ""
+                    findings.append(Finding(level, f"{column.header}: {message}{pointer}", column.header, row,
                                             column.shown(values.get(key))))
         result = RowResult(row, values, findings)
         if line_width is not None and width > line_width:

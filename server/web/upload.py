@@ -34,7 +34,7 @@ def max_file_bytes() -> int:
 
 def _form(error: str | None = None, profile: str | None = None, status: int = 200):
     return render_template("upload.html", error=error, profiles=all_profiles(), profile=profile,
-                           suffixes=", ".join(ACCEPTED_SUFFIXES), max_mb=max_file_bytes() / 1024 / 1024), status
+                           region=request.form.get("region", ""), suffixes=", ".join(ACCEPTED_SUFFIXES), max_mb=max_file_bytes() / 1024 / 1024), status
 
 
 @bp.route("", methods=["GET"])
@@ -54,7 +54,7 @@ def check():
         return _form(f"{filename} is larger than {max_file_bytes() / 1024 / 1024:.1f} MB, the most this page "
                      "takes: split it into smaller files.", profile, 413)
     try:
-        upload = check_upload(content, filename, profile)
+        upload = check_upload(content, filename, profile, request.form.get("region"))
     except UploadProblem as exc:
         return _form(str(exc), profile, 400)
     return _result(upload)
@@ -84,7 +84,8 @@ def _resent() -> CheckedUpload:
     except (binascii.Error, ValueError):
         abort(400, "The form arrived damaged. Upload the file again.")
     try:
-        return check_upload(content, clean_filename(request.form.get("filename")), request.form.get("profile"))
+        return check_upload(content, clean_filename(request.form.get("filename")), request.form.get("profile"),
+                            request.form.get("region"))
     except UploadProblem as exc:
         abort(400, str(exc))
 
@@ -106,7 +107,7 @@ def import_rows():
         return _refused(upload, "Nothing was imported: no row is free of errors. Fix the red cells in the "
                                 "checked workbook and upload it again.")
     db = get_db()
-    key = upload_key(current_app.config["SECRET_KEY"], upload.profile.id, upload.content)
+    key = upload_key(current_app.config["SECRET_KEY"], upload.key_scope, upload.content)
     earlier = db.scalar(select(Batch).where(Batch.idempotency_key == key))
     if earlier is None:
         try:

@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from addin.files.checked_copy import annotated_path, write_annotated
-from addin.files.offline import check_table
+from pydantic import ValidationError
+
+from addin.files.offline import FormatNotRecognised, check_table
 from addin.files.readers import SPREADSHEET_SUFFIXES, Table, UnreadableFile, read_csv_bytes, read_workbook
 from addin.profiles import UnknownProfile, all_profiles
+from addin.rules.columns import ProfileSettings
 from addin.rules.columns import Profile
 from addin.rules.engine import Report, RowResult
 from addin.rules.findings import Level
@@ -41,6 +44,13 @@ class CheckedUpload:
     profile: Profile
     table: Table
     report: Report
+    region: str | None = None  # the phone region the admin chose on the page, if any
+
+    @property
+    def key_scope(self) -> str:
+        """What besides the bytes decides the import: the format, and the phone region when one was
+        chosen (the same file checked with a region imports rows it could not import without)."""
+        return f"{self.profile.id}:{self.region}" if self.region else self.profile.id
 
     @property
     def valid_rows(self) -> list[RowResult]:
@@ -72,8 +82,16 @@ def read_upload(content: bytes, filename: str) -> Table:
                         f"'{suffix or 'no extension'}' files cannot be checked.")
 
 
-def check_upload(content: bytes, filename: str, profile_id: str | None) -> CheckedUpload:
-    """Read and validate the file with its profile: the one chosen, else the one its template names."""
+def check_upload(content: bytes, filename: str, profile_id: str | None, region: str | None = None) -> CheckedUpload:
+    """Read and validate the file with its profile: the one chosen, else the one its template names,
+    else the one its header row matches; with the phone region chosen on the page, if any."""
+    region = (region or "").strip() or None
+    if region:
+        try:
+            region = ProfileSettings(phone_region=region).phone_region
+        except ValidationError:
+            raise UploadProblem(f"{region!r} is not a country code for phone numbers: use two letters such as "
+                                "US, GB or DE, or leave the field empty.") from None
     if not content:
         raise UploadProblem(f"{filename} is empty: choose the filled file and try again.")
     try:
@@ -82,17 +100,17 @@ def check_upload(content: bytes, filename: str, profile_id: str | None) -> Check
         raise UploadProblem(str(exc)) from None
     if profile_id and profile_id not in all_profiles():
         raise UploadProblem(f"There is no format {profile_id!r}: choose one from the list.")
-    if not profile_id and not table.settings.get(PROFILE_KEY):
-        raise UploadProblem(f"{filename} is not a rosterbook template, so it does not say which format it is: "
-                            "choose the format from the list and check it again.")
     try:
-        profile, report = check_table(table, profile_id)
+        profile, report = check_table(table, profile_id, {"phone_region": region})
+    except FormatNotRecognised as exc:
+        raise UploadProblem(f"Which format is {filename}? It is not a rosterbook template, and {exc}: choose the "
+                            "format from the list and check it again.") from None
     except UnknownProfile:
         raise UploadProblem(f"{filename} names the format {table.settings.get(PROFILE_KEY)!r}, which this "
                             "server does not know: choose the format from the list.") from None
     if not report.rows:
         raise UploadProblem(f"{filename} has no rows under its header: fill in the users and try again.")
-    return CheckedUpload(filename, content, profile, table, report)
+    return CheckedUpload(filename, content, profile, table, report, region)
 
 
 def annotated_workbook(upload: CheckedUpload) -> bytes:
@@ -113,7 +131,8 @@ def batch_request(upload: CheckedUpload) -> dict[str, Any]:
     """The valid rows as the import service takes them (as the workbook's Submit sends them)."""
     body = import_request(upload.report, upload.valid_rows, workbook=upload.filename, conf=upload.table.settings)
     return {"profile_id": body["profile"], "records": body["rows"], "source": body["source"],
-            "settings": profile_settings(upload.profile, upload.table.settings)}
+            "settings": {**profile_settings(upload.profile, upload.table.settings),
+                         **({"phone_region": upload.region} if upload.region else {})}}
 
 
 def upload_key(secret: str, profile_id: str, content: bytes) -> str:
