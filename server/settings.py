@@ -23,6 +23,9 @@ class ServerSettings(BaseSettings):
     instance_path: Path | None = None
     max_content_length: int = Field(16 * 1024 * 1024, gt=0, description="Largest request body in bytes (413 above)")
     max_batch_rows: int = Field(50_000, gt=0, description="Most rows in one import batch, whatever the profile")
+    connection_limit: int = Field(200, gt=0, description="Most connections open at once (waitress: 100)")
+    channel_timeout: int = Field(30, gt=0, description="Seconds a connection may send and read nothing before it "
+                                                       "is closed (waitress: 120)")
     secret_key: str | None = None
     db_pool_size: int = Field(10, gt=0)
 
