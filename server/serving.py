@@ -24,6 +24,9 @@ from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer, create_server
 from waitress.utilities import RequestEntityTooLarge
 
+from .errors import API_PREFIX
+from .schemas import ErrorBody
+
 RECV_BYTES = 256 * 1024  # read request bodies in large pieces: a 10,000-row batch is about 3 MB (waitress: 8 KB)
 MEGABYTE = 1024 * 1024
 
@@ -40,12 +43,24 @@ class _Parser(HTTPRequestParser):
     def received(self, data: bytes) -> int:
         consumed = super().received(data)
         if type(self.error) is RequestEntityTooLarge:  # waitress's own: replaced once
-            self.error = _TooLarge(too_large_message(self.adj.max_request_body_size - 1))
+            self.error = _TooLarge(too_large_message(self.adj.max_request_body_size - 1), self.path or "")
         return consumed
 
 
 class _TooLarge(RequestEntityTooLarge):
-    pass
+    """The 413 waitress sends: the API's JSON error body on the API, the sentence alone elsewhere
+    (the workbook's macro shows an answer's text as it is)."""
+
+    def __init__(self, message: str, path: str):
+        super().__init__(message)
+        self.path = path
+
+    def to_response(self, ident=None):
+        status = f"{self.code} {self.reason}"
+        if self.path.startswith(API_PREFIX):
+            body = ErrorBody(error="request_entity_too_large", message=self.body).model_dump_json()
+            return status, [("Content-Type", "application/json")], body.encode("utf-8")
+        return status, [("Content-Type", "text/plain; charset=utf-8")], self.body.encode("utf-8")
 
 
 class _Channel(HTTPChannel):

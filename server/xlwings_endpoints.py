@@ -106,6 +106,8 @@ def _run(title: str, macro: Callable[..., Any], **kwargs: Any):
         payload = request.get_json(force=True, silent=True)
     except RequestEntityTooLarge:
         return jsonify(alert_answer(TOO_LARGE, title))
+    except RecursionError:  # lists nested a thousand levels deep: nothing Excel sends
+        return jsonify(alert_answer(NOT_A_WORKBOOK, title))
     if payload is None:
         return jsonify(alert_answer(UNREADABLE_JSON, title))
     if not isinstance(payload, dict) or not isinstance(payload.get("sheets"), list) or "book" not in payload:

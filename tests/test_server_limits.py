@@ -38,13 +38,15 @@ def served(serve, spool):
 
 # --------------------------------------------------------------------------- row 3: oversized bodies
 
-def test_a_body_declared_larger_than_the_limit_is_refused_before_it_is_read(served, spool):
+@pytest.mark.parametrize("path", ["/api/v1/imports", "/xlwings/submit"])
+def test_a_body_declared_larger_than_the_limit_is_refused_before_it_is_read(served, spool, path):
     """1,000 MB announced without a token: 413 right after the headers (waitress's default would
-    first buffer the whole gigabyte to a temporary file)."""
+    first buffer the whole gigabyte to a temporary file). The API answers with its JSON error body,
+    the workbook's endpoints with the sentence alone (the macro shows it as it is)."""
     pid = served.process.process.pid
     before = peak_rss_mb(pid)
     with connect(served.url, ANSWER_WITHIN) as sock:
-        sock.sendall(request_head("POST", "/api/v1/imports", {
+        sock.sendall(request_head("POST", path, {
             "Content-Type": "application/json", "Content-Length": str(1000 * MB)}))
         try:
             sock.sendall(b"[" * MB)  # the start of the body: the answer must not wait for the rest
@@ -53,6 +55,10 @@ def test_a_body_declared_larger_than_the_limit_is_refused_before_it_is_read(serv
         status, body = read_answer(sock)
         assert status == 413
         assert "larger than this server accepts (16.0 MB)" in body and "ROSTERBOOK_MAX_CONTENT_LENGTH" in body
+        if path.startswith("/api/"):
+            assert json.loads(body)["error"] == "request_entity_too_large"
+        else:
+            assert body.startswith("The request is larger")
         assert open_files_under(pid, spool) == []
         with pytest.raises(OSError):  # the server has closed the connection: no more is read
             for _ in range(64):
