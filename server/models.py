@@ -45,9 +45,14 @@ class Admin(Base):
 
 
 class Batch(Base):
-    """One submission. The idempotency key lives here, so it holds across server processes."""
+    """One submission. The idempotency key lives here, so it holds across server processes.
+
+    Keys are unique per scope: each API token has its own (as payment APIs scope them per
+    account), so one token can neither see nor take another's keys.
+    """
 
     __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("idempotency_scope", "idempotency_key", name="uq_batches_idempotency"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     profile: Mapped[str] = mapped_column(String(50), index=True)
@@ -57,7 +62,8 @@ class Batch(Base):
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
-    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    idempotency_scope: Mapped[str | None] = mapped_column(String(120))  # whose key: see server.auth.key_scope
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))
 
     rows: Mapped[list[BatchRow]] = relationship(back_populates="batch", order_by="BatchRow.position")

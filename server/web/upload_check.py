@@ -28,6 +28,7 @@ from addin.rules.settings import PROFILE_KEY, profile_settings
 CSV_SUFFIXES = (".csv", ".txt")
 ACCEPTED_SUFFIXES = (*SPREADSHEET_SUFFIXES, *CSV_SUFFIXES)
 KEY_PREFIX = "web-"
+KEY_SCOPE = "pages"  # one for all admins: a file imported by one is not imported again by another
 
 
 class UploadProblem(ValueError):
