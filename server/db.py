@@ -15,8 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from .private_files import private_sqlite_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -26,6 +28,9 @@ _MIGRATION_LOCK = 0x726F7374  # any constant: the advisory lock id two starting 
 
 def make_engine(url: str, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path not in (None, "", ":memory:"):
+            private_sqlite_file(Path(path))
         engine = create_engine(url, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size,
                                connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _tune_sqlite(engine)

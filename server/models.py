@@ -1,4 +1,5 @@
-"""The stored records: API tokens, admin accounts, import batches and their rows."""
+"""The stored records: API tokens, admin accounts, their sign-ins and failed sign-ins, import
+batches and their rows."""
 from __future__ import annotations
 
 import datetime as dt
@@ -42,6 +43,34 @@ class Admin(Base):
     username: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AdminSession(Base):
+    """One sign-in to the web pages. The browser's cookie holds a random id; only its SHA-256 is
+    kept here. Signing out deletes the row, so the cookie is worth nothing afterwards."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's session id
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), index=True)
+    password_check: Mapped[str] = mapped_column(String(64))  # a new password ends the session
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SignInFailure(Base):
+    """A failed (or still running) sign-in, counted by the throttle in every server process.
+
+    username is the name as typed, case-folded; '' counts every name from the address.
+    """
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index("ix_signin_failures_address", "address", "username", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(100))
+    failed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Batch(Base):

@@ -82,7 +82,8 @@ def waitress_options(config: dict[str, Any], threads: int) -> dict[str, Any]:
         "cleanup_interval": max(1, min(30, channel_timeout // 3)),
         "asyncore_use_poll": True,  # select() stops at 1,024 open sockets
         "recv_bytes": RECV_BYTES,
-        "clear_untrusted_proxy_headers": True,
+        # X-Forwarded-* headers reach the app only when proxies are trusted (ProxyFix reads them)
+        "clear_untrusted_proxy_headers": not config["TRUSTED_PROXIES"],
         "ident": "rosterbook",
     }
 
