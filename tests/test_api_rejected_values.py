@@ -8,8 +8,7 @@ import uuid
 import requests
 from sqlalchemy import create_engine, text
 
-from server.imports import STORED_TEXT_CAP
-
+STORED_TEXT_CAP = 1000  # what README promises
 TEN_MB = 10 * 1024 * 1024
 
 

@@ -15,11 +15,9 @@ import pytest
 import requests
 
 from addin.profiles import get_profile
-from server.serving import MEGABYTE
 from tests.process_probe import MB, connect, open_files_under, peak_rss_mb, read_answer, request_head
 from tests.server_rows import example_rows
 
-DEFAULT_LIMIT = 16 * MEGABYTE
 ANSWER_WITHIN = 30  # seconds a socket waits for an answer; no answer is the failure, not slowness
 
 
