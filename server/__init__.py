@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .memory_request import InMemoryRequest
 from .private_files import private_folder
 from .settings import ServerSettings, database_url, load_secret_key
 
@@ -20,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance = test_config.pop("INSTANCE_PATH", None) or settings.instance_path
     app = Flask(__name__, instance_path=str(Path(instance).resolve()) if instance else None,
                 instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    app.request_class = InMemoryRequest  # uploads never in a temporary file
     instance_path = Path(app.instance_path)
     private_folder(instance_path)
     app.config.from_mapping(

@@ -4,6 +4,8 @@ files), and slow or silent connections do not keep ordinary clients out."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import select
 import socket
 import threading
@@ -15,6 +17,7 @@ import pytest
 import requests
 
 from addin.profiles import get_profile
+from server.db import engine_for
 from tests.process_probe import MB, connect, open_files_under, peak_rss_mb, read_answer, request_head
 from tests.server_rows import example_rows
 
@@ -227,3 +230,64 @@ def test_a_connection_that_falls_silent_is_closed_after_the_channel_timeout(serv
     finally:
         for sock in silent:
             sock.close()
+
+
+class FdWatcher:
+    """Looks at the server's open files every few milliseconds while a request runs."""
+
+    def __init__(self, pid: int, folder: Path, secret: bytes):
+        self.pid, self.folder, self.secret = pid, folder, secret
+        self.seen: set[str] = set()
+        self.leaked = False
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        deadline = time.monotonic() + 300  # bounded, whatever happens to the test
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            for fd in open_files_under(self.pid, self.folder):
+                self.seen.add(os.readlink(fd))
+                try:
+                    self.leaked |= self.secret in Path(fd).read_bytes()
+                except OSError:  # closed meanwhile
+                    pass
+            time.sleep(0.005)
+
+    def __enter__(self) -> FdWatcher:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def test_an_uploaded_file_with_passwords_stays_in_memory(serve, spool, tmp_path):
+    """The upload page: a 2 MB control panel CSV with passwords; werkzeug's default puts a file part
+    over 500 KB in a temporary file while the request runs."""
+    from tests.plugin_server import make_app
+    from tests.web_client import ADMIN, PASSWORD, create_admin
+
+    instance = tmp_path / "instance"
+    url = f"sqlite:///{instance / 'rosterbook.sqlite3'}"
+    app = make_app(url, instance)
+    create_admin(app)
+    engine_for(app).dispose()
+    served = serve(database_url=url, instance=instance, token="unused", TMPDIR=str(spool))
+    browser = requests.Session()
+    token = lambda page: re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # noqa: E731
+    signed = browser.post(served.url + "/sign-in", timeout=60, data={
+        "csrf_token": token(browser.get(served.url + "/sign-in", timeout=60).text), "username": ADMIN,
+        "password": PASSWORD})
+    assert signed.status_code == 200 and "Signed in as" in signed.text
+    lines = [f"user{i},Pw-{i}-Qz8!plain,,,,,,,,,TRUE" for i in range(60_000)]
+    content = ("\r\n".join(lines) + "\r\n").encode()
+    assert len(content) > 2 * MB
+    with FdWatcher(served.process.process.pid, spool, b"Pw-1-Qz8!plain") as watcher:
+        answer = browser.post(served.url + "/upload", timeout=300,
+                              data={"csrf_token": token(browser.get(served.url + "/upload", timeout=60).text),
+                                    "profile": "controlpanel"},
+                              files={"file": ("users.csv", content, "text/csv")})
+    assert answer.status_code in (200, 422), answer.text[:500]
+    assert not watcher.leaked, "passwords in clear in a temporary file"
+    assert watcher.seen == set()
