@@ -109,3 +109,29 @@ def test_without_the_settings_the_cookie_is_plain_and_forwarded_headers_are_igno
                                data={"csrf_token": _csrf(form.text), "username": ADMIN, "password": "guess"})
         answers.append(answer.status_code)
     assert answers == [401] * 5 + [429]
+
+
+def test_an_admin_from_before_the_upgrade_signs_in_after_it(database_url, tmp_path):
+    """Migrations 0004 and 0005 (sessions and failed sign-ins in the store) on a store with an admin."""
+    from werkzeug.security import generate_password_hash
+
+    from server import create_app, db
+    from server.db import engine_for
+    from tests.web_client import WebClient
+
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": database_url})
+    db.upgrade(app, "0003")
+    with engine_for(app).begin() as connection:
+        connection.execute(text("INSERT INTO admins (username, password_hash, created_at) "
+                                "VALUES (:name, :hash, CURRENT_TIMESTAMP)"),
+                           {"name": ADMIN, "hash": generate_password_hash(PASSWORD, method="scrypt")})
+    db.upgrade(app)
+    client = WebClient(app)
+    assert client.sign_in(ADMIN, "a wrong guess").status_code == 401
+    assert client.sign_in(ADMIN, PASSWORD).status_code == 302
+    assert client.get("/").status_code == 200
+    with engine_for(app).connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM admin_sessions")).scalar() == 1
+        # the name's failure is forgiven; the address keeps its count of one wrong guess
+        assert connection.execute(text("SELECT username FROM signin_failures")).scalars().all() == [""]
+    engine_for(app).dispose()
