@@ -38,7 +38,12 @@ def too_large_message(limit: int) -> str:
 
 
 class _Parser(HTTPRequestParser):
-    """waitress's parser, with a sentence for people instead of 'exceeds max_body of N'."""
+    """waitress's parser, with a sentence for people instead of 'exceeds max_body of N'.
+
+    waitress has no setting for that text: the parser and channel classes are its internals
+    (parser_class, channel_class, unchanged since waitress 1); tests/test_server_limits.py reads
+    the answer a client gets, so a waitress that changes them fails there, not in production.
+    """
 
     def received(self, data: bytes) -> int:
         consumed = super().received(data)
