@@ -13,7 +13,6 @@ import os
 import sys
 
 LOOPBACK_NAMES = {"localhost"}
-RECV_BYTES = 256 * 1024  # read request bodies in large pieces: a 10,000-row batch is about 3 MB (waitress: 8 KB)
 
 
 def register_serve(commands: argparse._SubParsersAction) -> None:
@@ -70,7 +69,7 @@ def is_loopback(host: str) -> bool:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import waitress
+    from .serving import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _app()
@@ -80,8 +79,7 @@ def run_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
     store = "PostgreSQL" if app.config["DATABASE_URL"].startswith("postgresql") else "SQLite"
     print(f"rosterbook serve: http://{args.host}:{args.port}/ ({store} store, pid {os.getpid()})", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="rosterbook",
-                   clear_untrusted_proxy_headers=True, recv_bytes=RECV_BYTES)
+    serve(app, args.host, args.port, args.threads)
     return 0
 
 

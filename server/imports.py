@@ -6,9 +6,9 @@ Uniqueness and idempotency live in the database, not in this process's memory:
   whose key is stored already is skipped and becomes a duplicate (server/row_store.py: ON CONFLICT
   DO NOTHING, or left out of a big batch's COPY on PostgreSQL, which the database refuses if
   another request stores the key meanwhile: the batch is then stored again by insert);
-- the Idempotency-Key is a unique column of the batch, inserted first with ON CONFLICT DO
-  NOTHING, so a second request with the key waits for the first to commit and then replays its
-  stored answer.
+- the Idempotency-Key is unique per scope (one per API token; the web pages share one), stored
+  with the batch, inserted first with ON CONFLICT DO NOTHING, so a second request with the key
+  waits for the first to commit and then replays its stored answer.
 Rows are inserted in login-key order, so concurrent batches take their locks in one order
 (no deadlock cycles); a deadlock or serialization failure still retries the whole batch.
 Passwords (secret columns) are dropped before storage: they are never stored, in any form.
@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
 INSERT_CHUNK = 1000  # rows per INSERT: keeps under PostgreSQL's and SQLite's bound-parameter limits
 RETRIES = 5
+# The most characters of one value a rejected row keeps: well above every column's own limit
+# (at most 255), so a value slightly too long is kept whole, and far below a 10 MB cell.
+STORED_TEXT_CAP = 1000
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
@@ -122,21 +125,26 @@ def _is_secret(profile: Profile, header: Any) -> bool:
 
 
 def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[str, Any]], *,
-                 idempotency_key: str | None, submitted_by: str, source: Mapping[str, Any] | None = None,
-                 settings: Mapping[str, Any] | None = None) -> BatchResult:
+                 idempotency_key: str | None, submitted_by: str, key_scope: str | None = None,
+                 source: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None) -> BatchResult:
     """Validate and store one batch; the answer the API returns with 201.
 
-    The session must have no pending changes: this function ends its transaction (commit on
-    success, rollback on failure). Raises UnknownProfile, BatchInvalid or IdempotencyConflict.
+    key_scope says whose Idempotency-Key it is (needed with a key): the same key in another
+    scope is another batch. The session must have no pending changes: this function ends its
+    transaction (commit on success, rollback on failure). Raises UnknownProfile, BatchInvalid or
+    IdempotencyConflict.
     """
+    if idempotency_key is not None and not key_scope:
+        raise ValueError("an Idempotency-Key needs the scope it belongs to")
+    key = (key_scope, idempotency_key) if idempotency_key is not None else None
     profile = get_profile(profile_id)
     source = dict(source or {})
     numbers = source.get("row_numbers") or list(range(1, len(records) + 1))
     # Computed once, when first needed: for a key already stored, or to be stored with the batch.
     digest = cache(partial(request_hash, profile_id, records, source, settings, submitted_by))
     _end_read_transaction(session)
-    if idempotency_key is not None:
-        replay = _replay(session, idempotency_key, digest)
+    if key is not None:
+        replay = _replay(session, key, digest)
         session.rollback()
         if replay is not None:
             return replay
@@ -144,7 +152,7 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
     by_copy = True
     for attempt in range(1, RETRIES + 1):
         try:
-            return _store(session, profile, judged, idempotency_key=idempotency_key, digest=digest,
+            return _store(session, profile, judged, key=key, digest=digest,
                           submitted_by=submitted_by, source=source, by_copy=by_copy)
         except KeyStoredMeanwhile:
             session.rollback()
@@ -197,11 +205,12 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
         errors = [{"column": f.column, "message": f.message} for f in findings if f.level is error] if findings else []
         # Stored as the engine gives them, empty cells of the row's columns included; no copy
         # of 10,000 dicts to drop them (the batch page shows only filled values).
-        judged = Judged(position, number, REJECTED if errors else ACCEPTED, values, errors,
-                        to_json(values, exclude=secret).decode())
-        add(judged)
         if errors:
+            add(Judged(position, number, REJECTED, values, errors, to_json(_capped(profile, values, errors),
+                                                                           exclude=secret).decode()))
             continue
+        judged = Judged(position, number, ACCEPTED, values, errors, to_json(values, exclude=secret).decode())
+        add(judged)
         login = login_key(result.values)
         if login is None:
             continue
@@ -214,6 +223,19 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
     return batch
 
 
+def _capped(profile: Profile, values: dict[str, Any], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """A rejected row's values as stored: text longer than STORED_TEXT_CAP is cut there, and the
+    row's errors say so (an accepted row's values are within their columns' lengths already)."""
+    long = {key: value for key, value in values.items() if type(value) is str and len(value) > STORED_TEXT_CAP}
+    if not long:
+        return values
+    for key, value in long.items():
+        header = profile.by_key[key].header if key in profile.by_key else key
+        errors.append({"column": header, "message": f"{header}: the value has {len(value):,} characters; only its "
+                                                   f"first {STORED_TEXT_CAP:,} are kept with this rejected row"})
+    return {**values, **{key: value[:STORED_TEXT_CAP] for key, value in long.items()}}
+
+
 # --------------------------------------------------------------------------- storage
 
 def _insert(session: Session):
@@ -221,13 +243,13 @@ def _insert(session: Session):
     return postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else insert
 
 
-def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
+def _store(session: Session, profile: Profile, batch: _Batch, *, key: tuple[str, str] | None,
            digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any], by_copy: bool) -> BatchResult:
     with writing(session):
-        batch_id = _store_in_transaction(session, profile, batch, idempotency_key=idempotency_key, digest=digest,
+        batch_id = _store_in_transaction(session, profile, batch, key=key, digest=digest,
                                          submitted_by=submitted_by, source=source, by_copy=by_copy)
     if batch_id is None:  # another request with this key committed first: answer as it did
-        replay = _replay(session, idempotency_key, digest)
+        replay = _replay(session, key, digest)
         session.rollback()
         if replay is None:
             raise RuntimeError("idempotency key vanished")  # would need a deleted batch: not possible
@@ -251,7 +273,7 @@ _BATCHES, _ROWS = Batch.__table__, BatchRow.__table__
 _LOGIN_KEY = attrgetter("login_key")
 
 
-def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
+def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, key: tuple[str, str] | None,
                           digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any],
                           by_copy: bool) -> int | None:
     """The batch's id once committed, or None when another request with the key committed first.
@@ -262,11 +284,12 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
     the rows while this process computes it."""
     connection = session.connection()
     stored_source = {k: v for k, v in source.items() if k != "row_numbers"}
+    scope, idempotency_key = key or (None, None)
     statement = _insert(session)(_BATCHES).values(
         profile=profile.id, submitted_by=submitted_by, source=stored_source, accepted=0, rejected=0, duplicates=0,
-        idempotency_key=idempotency_key, request_hash="", created_at=utcnow())
-    if idempotency_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
+        idempotency_scope=scope, idempotency_key=idempotency_key, request_hash="", created_at=utcnow())
+    if key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["idempotency_scope", "idempotency_key"])
     batch_id = connection.execute(statement.returning(_BATCHES.c.id)).scalar()
     if batch_id is None:
         session.rollback()
@@ -380,11 +403,13 @@ def batch_result(session: Session, batch: Batch) -> BatchResult:
                                        duplicates=batch.duplicates, rows=stored_outcomes(session, batch.id))
 
 
-def _replay(session: Session, key: str, digest: Callable[[], str]) -> BatchResult | None:
+def _replay(session: Session, key: tuple[str, str], digest: Callable[[], str]) -> BatchResult | None:
+    scope, idempotency_key = key
     found = session.connection().execute(
-        select(_BATCHES.c.id, _BATCHES.c.request_hash).where(_BATCHES.c.idempotency_key == key)).first()
+        select(_BATCHES.c.id, _BATCHES.c.request_hash)
+        .where(_BATCHES.c.idempotency_scope == scope, _BATCHES.c.idempotency_key == idempotency_key)).first()
     if found is None:  # the usual case: a new key, answered without loading a batch
         return None
     if found.request_hash != digest():
-        raise IdempotencyConflict(key)
+        raise IdempotencyConflict(idempotency_key)
     return batch_result(session, session.get(Batch, found.id))

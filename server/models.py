@@ -1,4 +1,5 @@
-"""The stored records: API tokens, admin accounts, import batches and their rows."""
+"""The stored records: API tokens, admin accounts, their sign-ins and failed sign-ins, import
+batches and their rows."""
 from __future__ import annotations
 
 import datetime as dt
@@ -44,10 +45,43 @@ class Admin(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class AdminSession(Base):
+    """One sign-in to the web pages. The browser's cookie holds a random id; only its SHA-256 is
+    kept here. Signing out deletes the row, so the cookie is worth nothing afterwards."""
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's session id
+    admin_id: Mapped[int] = mapped_column(ForeignKey("admins.id", ondelete="CASCADE"), index=True)
+    password_check: Mapped[str] = mapped_column(String(64))  # a new password ends the session
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SignInFailure(Base):
+    """A failed (or still running) sign-in, counted by the throttle in every server process.
+
+    username is the name as typed, case-folded; '' counts every name from the address.
+    """
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index("ix_signin_failures_address", "address", "username", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(100))
+    failed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class Batch(Base):
-    """One submission. The idempotency key lives here, so it holds across server processes."""
+    """One submission. The idempotency key lives here, so it holds across server processes.
+
+    Keys are unique per scope: each API token has its own (as payment APIs scope them per
+    account), so one token can neither see nor take another's keys.
+    """
 
     __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("idempotency_scope", "idempotency_key", name="uq_batches_idempotency"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     profile: Mapped[str] = mapped_column(String(50), index=True)
@@ -57,7 +91,8 @@ class Batch(Base):
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
-    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    idempotency_scope: Mapped[str | None] = mapped_column(String(120))  # whose key: see server.auth.key_scope
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))
 
     rows: Mapped[list[BatchRow]] = relationship(back_populates="batch", order_by="BatchRow.position")

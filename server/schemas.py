@@ -147,11 +147,21 @@ class ImportRequest(BaseModel):
                                  "give one sheet row number per row")
             if len(set(numbers)) != len(numbers):
                 raise ValueError("source.row_numbers repeats a row number: each row needs its own")
-        for name, value in (self.settings or {}).items():
-            for text in (name, *(value if isinstance(value, list) else [value])):
-                if isinstance(text, str):
-                    _clean_text(text, f"settings.{name}")
         return self
+
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _clean_settings(cls, value: Any) -> Any:
+        """Before the types: a name with broken unicode must not reach an error message (pydantic
+        cannot carry a lone surrogate and would fail on it), and is refused like text anywhere else."""
+        if isinstance(value, dict):
+            for name, setting in value.items():
+                if isinstance(name, str):
+                    _clean_text(name, "a settings name")
+                for text in setting if isinstance(setting, list) else [setting]:
+                    if isinstance(text, str):
+                        _clean_text(text, f"settings.{name}")
+        return value
 
 
 class RowError(TypedDict):

@@ -23,6 +23,12 @@ class ServerSettings(BaseSettings):
     instance_path: Path | None = None
     max_content_length: int = Field(16 * 1024 * 1024, gt=0, description="Largest request body in bytes (413 above)")
     max_batch_rows: int = Field(50_000, gt=0, description="Most rows in one import batch, whatever the profile")
+    connection_limit: int = Field(200, gt=0, description="Most connections open at once (waitress: 100)")
+    channel_timeout: int = Field(30, gt=0, description="Seconds a connection may send and read nothing before it "
+                                                       "is closed (waitress: 120)")
+    cookie_secure: bool = Field(False, description="Send the sign-in cookie over HTTPS only (behind an HTTPS proxy)")
+    trusted_proxies: int = Field(0, ge=0, le=10, description="How many reverse proxies in front set X-Forwarded-For, "
+                                                            "-Proto, -Host and -Port (werkzeug's ProxyFix)")
     secret_key: str | None = None
     db_pool_size: int = Field(10, gt=0)
 

@@ -18,7 +18,8 @@ from tests.server_rows import example_rows
 def submit(app, profile_id, rows, key=None, **kwargs):
     session = new_session(app)
     try:
-        return submit_batch(session, profile_id, rows, idempotency_key=key, submitted_by="storage-test", **kwargs)
+        return submit_batch(session, profile_id, rows, idempotency_key=key, submitted_by="storage-test",
+                            key_scope="token:storage-test", **kwargs)
     finally:
         session.close()
 

@@ -18,7 +18,7 @@ from tests.web_client import admin, anonymous, web  # noqa: F401
 def submit(app, profile_id, rows, who="hr-team", workbook="team.xlsm", key=None):
     session = new_session(app)
     try:
-        return submit_batch(session, profile_id, rows, idempotency_key=key, submitted_by=who,
+        return submit_batch(session, profile_id, rows, idempotency_key=key, submitted_by=who, key_scope=f"token:{who}",
                             source={"workbook": workbook, "template_version": "1.0"})
     finally:
         session.close()

@@ -11,6 +11,7 @@ from addin.files.export import XLSX_TYPE, export_rows
 from addin.profiles import get_profile
 from addin.rules.collector import collector_paused
 
+from ..auth import key_scope
 from ..db import get_db
 from ..errors import ApiError
 from ..imports import BatchInvalid, IdempotencyConflict, batch_result, submit_batch
@@ -30,13 +31,14 @@ BATCH_ID = {"batch_id": {"type": "integer", "minimum": 1}}
 @operation(bp, "POST", "/imports", "Validate and import one batch of rows", {
     201: ("The batch was processed: a result for every row", BatchResult),
     400: ("Malformed JSON, bad encoding or a missing Idempotency-Key", ErrorBody),
-    409: ("The Idempotency-Key was used for a different request", ErrorBody),
+    409: ("The Idempotency-Key was used with this token for a different request", ErrorBody),
     413: ("The body is larger than the server accepts", ErrorBody),
     415: ("The body is not JSON", ErrorBody),
     422: ("The body is JSON but not a batch the profile accepts", ErrorBody),
     503: ("The database is busy or unreachable; nothing stored", ErrorBody),
 }, body=ImportRequest, headers={IDEMPOTENCY_KEY: (True, KEY_SCHEMA, "A unique key per batch (a UUID): a retry with "
-                                                  "the same key and body returns the first answer")})
+                                                  "the same key and body returns the first answer. Keys belong "
+                                                  "to the token: another token's keys are its own")})
 def create_import():
     key = _idempotency_key()
     # A big batch is hundreds of thousands of objects without cycles: no collector passes over them
@@ -46,7 +48,7 @@ def create_import():
         source = body.source.model_dump(exclude_none=True) if body.source else None
         try:
             result = submit_batch(get_db(), body.profile, body.rows, idempotency_key=key, submitted_by=g.api_user,
-                                  source=source, settings=body.settings)
+                                  key_scope=key_scope(g.api_user), source=source, settings=body.settings)
         except BatchInvalid as exc:
             raise ApiError(422, "invalid_batch", exc.message, exc.details) from None
         except IdempotencyConflict as exc:

@@ -18,8 +18,8 @@ from ..db import get_db
 from ..imports import BatchInvalid, IdempotencyConflict, submit_batch
 from ..models import Batch
 from .auth import current_admin, require_admin
-from .upload_check import (ACCEPTED_SUFFIXES, CheckedUpload, UploadProblem, annotated_workbook, batch_request,
-                           check_upload, clean_filename, upload_key)
+from .upload_check import (ACCEPTED_SUFFIXES, KEY_SCOPE, CheckedUpload, UploadProblem, annotated_workbook,
+                           batch_request, check_upload, clean_filename, upload_key)
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 bp.before_request(require_admin)
@@ -107,16 +107,17 @@ def import_rows():
         return _refused(upload, "Nothing was imported: no row is free of errors. Fix the red cells in the "
                                 "checked workbook and upload it again.")
     db = get_db()
-    key = upload_key(current_app.config["SECRET_KEY"], upload.key_scope, upload.content)
-    earlier = db.scalar(select(Batch).where(Batch.idempotency_key == key))
+    key = upload_key(current_app.config["SECRET_KEY"], upload.key_context, upload.content)
+    same_file = select(Batch).where(Batch.idempotency_scope == KEY_SCOPE, Batch.idempotency_key == key)
+    earlier = db.scalar(same_file)
     if earlier is None:
         try:
-            result = submit_batch(db, idempotency_key=key, submitted_by=current_admin().username,
+            result = submit_batch(db, idempotency_key=key, key_scope=KEY_SCOPE, submitted_by=current_admin().username,
                                   **batch_request(upload))
         except BatchInvalid as exc:
             return _refused(upload, exc.message)
         except IdempotencyConflict:  # the same file, sent at the same moment by someone else
-            earlier = db.scalar(select(Batch).where(Batch.idempotency_key == key))
+            earlier = db.scalar(same_file)
         else:
             flash(f"{upload.filename}: {len(upload.valid_rows)} valid row{'s' if len(upload.valid_rows) != 1 else ''} "
                   f"sent as batch {result.batch_id}: {result.accepted} imported, {result.duplicates} "

@@ -31,6 +31,7 @@ from addin.rules.settings import PROFILE_KEY, profile_settings
 CSV_SUFFIXES = (".csv", ".txt")
 ACCEPTED_SUFFIXES = (*SPREADSHEET_SUFFIXES, *CSV_SUFFIXES)
 KEY_PREFIX = "web-"
+KEY_SCOPE = "pages"  # one for all admins: a file imported by one is not imported again by another
 
 
 class UploadProblem(ValueError):
@@ -47,7 +48,7 @@ class CheckedUpload:
     region: str | None = None  # the phone region the admin chose on the page, if any
 
     @property
-    def key_scope(self) -> str:
+    def key_context(self) -> str:
         """What besides the bytes decides the import: the format, and the phone region when one was
         chosen (the same file checked with a region imports rows it could not import without)."""
         return f"{self.profile.id}:{self.region}" if self.region else self.profile.id
