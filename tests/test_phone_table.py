@@ -42,7 +42,10 @@ CASES = [
     (DID, "0044 20 7183 8750", None, FIXED, "+442071838750", "GB"),  # 00: the international prefix
     (DID, 442071838750.0, None, FIXED, "+442071838750", "GB"),
     (DID, "4.42072E+11", None, ERROR, "4.42072E+11", None),
-    (DID, "442071838750", "US", FIXED, "+442071838750", "GB"),  # not a US number, complete with '+'
+    (DID, "442071838750", "US", ERROR, "442071838750", "GB"),  # typed without '+': not a US number, and the digits alone do not say which country
+    (DID, 4692345678.0, None, ERROR, "4692345678", "US"),  # a number cell: +46 (Sweden) or Texas typed nationally? the admin knows
+    (DID, 4692345678.0, "US", FIXED, "+14692345678", "US"),  # with the region set, the national reading
+    (DID, 4930123456.0, "US", FIXED, "+4930123456", "DE"),  # not a US number: Excel dropped the '+'
     # Germany
     (DID, "+49 30 12345678", None, FIXED, "+493012345678", "DE"),
     (DID, "030 12345678", "DE", FIXED, "+493012345678", "DE"),

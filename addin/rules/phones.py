@@ -4,7 +4,8 @@ What counts as provable:
 - A number written with '+' (or the international call prefix 00) carries its own country code:
   only its spaces and punctuation go.
 - A cell Excel turned into a number has lost the '+' it was typed with (Excel drops it): the '+'
-  is restored when the digits then make a valid number, and the message names its country.
+  is restored when the digits then make a valid number and no national reading competes (see
+  _only_reading), and the message names its country.
 - A number without a country code (national format: with a trunk prefix 0, or without one) gets
   one only from the phone region the admin set explicitly (a template setting, --region on the
   command line, the upload page's field). Without one it is an error that says which countries'
@@ -212,30 +213,46 @@ def _completed(col: ColumnRule, text: str, digits: str, ctx: Context, invalid_le
         if international:
             return _phone_result(col, international, text, problems,
                                  "00 is the international call prefix; written as")
-    elif restored and from_number:
+    elif restored and from_number and _only_reading(digits, restored):
         value = restored.lstrip("+") if col.digits_only else restored
         return Checked(value, [(Level.FIXED,
             f"Excel dropped the leading '+': format the column as Text. Restored as {_named(restored)}")])
-    elif restored and ctx.region:
+    elif restored and ctx.region and from_number:
+        # Not a number of the region's plan, so not typed as a national one: Excel dropped the '+'.
         return _phone_result(col, restored, text, problems,
-                             f"is not a number of {country_name(ctx.region)} (the phone region set for this "
-                             "file) but is complete with a '+' before it:")
+                             f"was stored as a number and is not a number of {country_name(ctx.region)} (the "
+                             "phone region set for this file); Excel dropped the leading '+': format the column "
+                             "as Text. Restored as")
     problems.append((invalid_level, _no_country_code(col, text, digits, ctx, from_number)))
     return Checked(text, problems)
 
 
+def _only_reading(digits: str, restored: str) -> bool:
+    """Whether '+' and the digits of a number cell are its only reasonable reading.
+
+    A national number typed into a General cell loses its trunk 0, so it has at most 10 digits
+    outside a few long numbering plans; a full international number has 11 or more for nearly
+    every country. From 11 digits the '+' reading stands; below, a national reading anywhere
+    competes with it (469 234 5678 is Texas, or +45 92 34 56 78 in Denmark) and only the admin
+    knows which was typed.
+    """
+    return len(digits) >= 11 or all(e164 == restored for e164, _ in national_readings(digits))
+
+
 def _no_country_code(col: ColumnRule, text: str, digits: str, ctx: Context, from_number: bool) -> str:
     """What is wrong with a number that has no provable country code, and which codes would make it valid."""
-    if from_number:
+    if from_number and _valid_e164("+" + digits, None):
+        start = f"Excel stored {quote(text)} as a number, so it may have lost a leading '+' or 0"
+    elif from_number:
         start = (f"Excel stored {quote(text)} as a number, so it may have lost a leading '+' or 0: "
                  f"{quote('+' + digits)} is not a valid number either")
     elif ctx.region:
         start = (f"{quote(text)} is not a valid number of {country_name(ctx.region)} (the phone region set "
-                 "for this file), nor with a '+' before it")
+                 "for this file)")
     else:
         start = f"{quote(text)} has no country code"
     choices: list[str] = []
-    with_plus = None if (from_number or digits.startswith("0")) else _valid_e164("+" + digits, None)
+    with_plus = None if digits.startswith("0") else _valid_e164("+" + digits, None)
     if with_plus:
         choices.append(f"with a '+' before it, it is {_named(with_plus)}")
     readings = [r for r in national_readings(digits) if r[0] != with_plus]
