@@ -1,4 +1,4 @@
-"""The server's `rosterbook` commands: serve, token create/revoke/list, admin create.
+"""The server's `rosterbook` commands: serve, token create/revoke/list, admin, passwords.
 
 Each works on the database the environment names (DATABASE_URL, else the instance SQLite file)
 and brings its schema up to date first, so a fresh machine needs no separate setup step.
@@ -49,13 +49,41 @@ def register_admin(commands: argparse._SubParsersAction) -> None:
     create.set_defaults(handler=run_admin_create)
 
 
-REGISTER = [register_serve, register_token, register_admin]
+def register_passwords(commands: argparse._SubParsersAction) -> None:
+    passwords = commands.add_parser("passwords", help="erase the passwords kept for exports, or make a key",
+                                    description="Batches keep their passwords, encrypted, for their export until "
+                                                "ROSTERBOOK_PASSWORD_RETENTION ends (24 hours by default).")
+    actions = passwords.add_subparsers(dest="passwords_action", required=True, metavar="ACTION")
+    purge = actions.add_parser("purge", help="erase kept passwords now (every batch's, unless told otherwise)")
+    which = purge.add_mutually_exclusive_group()
+    which.add_argument("--batch", type=int, metavar="ID", help="only this batch's passwords")
+    which.add_argument("--expired", action="store_true", help="only those whose retention has ended")
+    purge.set_defaults(handler=run_passwords_purge)
+    key = actions.add_parser("new-key", help="print a new key for ROSTERBOOK_PASSWORD_KEY")
+    key.set_defaults(handler=run_passwords_new_key)
+
+
+REGISTER = [register_serve, register_token, register_admin, register_passwords]
+
+
+class StartProblem(Exception):
+    """The server's settings cannot be used; the message says which and what to do."""
 
 
 def _app():
-    from . import create_app, db
+    from pydantic import ValidationError
 
-    app = create_app()
+    from . import create_app, db
+    from .passwords import KeyProblem
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # no migration chatter on start-up
+    try:
+        app = create_app()
+    except KeyProblem as exc:
+        raise StartProblem(str(exc)) from None
+    except ValidationError as exc:
+        raise StartProblem("; ".join(f"ROSTERBOOK_{'_'.join(map(str, e['loc'])).upper()}: "
+                                     f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors())) from None
     db.upgrade(app)
     return app
 
@@ -78,10 +106,45 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"rosterbook serve: warning: listening on {args.host}, not only this machine. Anyone who can reach "
               "this address can try tokens and the sign-in page; put it behind HTTPS and a firewall.",
               file=sys.stderr)
+    from .db import engine_for, new_session
+    from .passwords import Sweeper
+
+    Sweeper(lambda: new_session(app), engine_for(app)).start()  # erases passwords whose retention ended
     store = "PostgreSQL" if app.config["DATABASE_URL"].startswith("postgresql") else "SQLite"
     print(f"rosterbook serve: http://{args.host}:{args.port}/ ({store} store, pid {os.getpid()})", flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="rosterbook",
                    clear_untrusted_proxy_headers=True, recv_bytes=RECV_BYTES)
+    return 0
+
+
+def run_passwords_purge(args: argparse.Namespace) -> int:
+    from .db import engine_for, session_scope
+    from .models import utcnow
+    from .passwords import erase, scrub
+
+    app = _app()
+    with session_scope(app) as session:
+        if args.batch is not None:
+            erased = erase(session, batch_id=args.batch)
+        else:
+            erased = erase(session, expired_at=utcnow() if args.expired else None)
+    if erased:
+        scrub(engine_for(app))
+    which = "whose retention has ended " if args.expired else ""
+    if not erased:
+        print(f"No batch {'' if args.batch is None else str(args.batch) + ' '}held passwords {which}to erase.")
+    else:
+        print(f"Erased the passwords of {len(erased)} batch{'es' if len(erased) != 1 else ''} {which}"
+              f"({', '.join(map(str, erased[:20]))}{', ...' if len(erased) > 20 else ''}).")
+    return 0
+
+
+def run_passwords_new_key(args: argparse.Namespace) -> int:
+    from .passwords import new_key
+
+    print(new_key())
+    print("Set it as ROSTERBOOK_PASSWORD_KEY for every server process on the same database. Passwords kept "
+          "with the previous key cannot be read with this one.", file=sys.stderr)
     return 0
 
 

@@ -11,7 +11,8 @@ Uniqueness and idempotency live in the database, not in this process's memory:
   stored answer.
 Rows are inserted in login-key order, so concurrent batches take their locks in one order
 (no deadlock cycles); a deadlock or serialization failure still retries the whole batch.
-Passwords (secret columns) are dropped before storage: they are never stored, in any form.
+Passwords (secret columns) never go into a row's values: they are sealed, encrypted, into one
+blob per batch for its export, for a limited time (server/passwords.py), or not kept at all.
 """
 from __future__ import annotations
 
@@ -39,12 +40,14 @@ from addin.rules.findings import Level
 
 from .db import writing
 from .models import Batch, BatchRow, utcnow
+from .passwords import PasswordKeeper
 from .row_store import KeyStoredMeanwhile, insert_rows
 from .schemas import BatchResult, RowOutcome
 
 log = logging.getLogger(__name__)
 
 ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
+EXPORTABLE = frozenset({ACCEPTED})  # rows whose passwords are kept for the export
 INSERT_CHUNK = 1000  # rows per INSERT: keeps under PostgreSQL's and SQLite's bound-parameter limits
 RETRIES = 5
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
@@ -75,6 +78,7 @@ class Judged:
     values: dict[str, str]
     errors: list[dict[str, Any]]
     stored_values: str = "{}"  # values as JSON text, encoded before the write transaction
+    secrets: dict[str, str] | None = None  # the row's filled password cells, sealed for the export
     login_column: str | None = None
     login_key: str | None = None
     first_of: int | None = None  # for an in-batch duplicate: the position of the earlier row
@@ -123,8 +127,11 @@ def _is_secret(profile: Profile, header: Any) -> bool:
 
 def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[str, Any]], *,
                  idempotency_key: str | None, submitted_by: str, source: Mapping[str, Any] | None = None,
-                 settings: Mapping[str, Any] | None = None) -> BatchResult:
+                 settings: Mapping[str, Any] | None = None, passwords: PasswordKeeper | None = None) -> BatchResult:
     """Validate and store one batch; the answer the API returns with 201.
+
+    With PASSWORDS (the app's keeper), the accepted rows' passwords are kept sealed for the
+    export; without, they are not kept.
 
     The session must have no pending changes: this function ends its transaction (commit on
     success, rollback on failure). Raises UnknownProfile, BatchInvalid or IdempotencyConflict.
@@ -145,7 +152,7 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
     for attempt in range(1, RETRIES + 1):
         try:
             return _store(session, profile, judged, idempotency_key=idempotency_key, digest=digest,
-                          submitted_by=submitted_by, source=source, by_copy=by_copy)
+                          submitted_by=submitted_by, source=source, by_copy=by_copy, passwords=passwords)
         except KeyStoredMeanwhile:
             session.rollback()
             log.info("batch for %s met a user stored meanwhile by another request; storing it by insert", profile_id)
@@ -202,6 +209,8 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
         add(judged)
         if errors:
             continue
+        if secret:
+            judged.secrets = {key: values[key] for key in secret if values.get(key)} or None
         login = login_key(result.values)
         if login is None:
             continue
@@ -222,10 +231,12 @@ def _insert(session: Session):
 
 
 def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
-           digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any], by_copy: bool) -> BatchResult:
+           digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any], by_copy: bool,
+           passwords: PasswordKeeper | None) -> BatchResult:
     with writing(session):
         batch_id = _store_in_transaction(session, profile, batch, idempotency_key=idempotency_key, digest=digest,
-                                         submitted_by=submitted_by, source=source, by_copy=by_copy)
+                                         submitted_by=submitted_by, source=source, by_copy=by_copy,
+                                         passwords=passwords)
     if batch_id is None:  # another request with this key committed first: answer as it did
         replay = _replay(session, idempotency_key, digest)
         session.rollback()
@@ -253,7 +264,7 @@ _LOGIN_KEY = attrgetter("login_key")
 
 def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
                           digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any],
-                          by_copy: bool) -> int | None:
+                          by_copy: bool, passwords: PasswordKeeper | None) -> int | None:
     """The batch's id once committed, or None when another request with the key committed first.
 
     Table-level statements on the session's connection: the ORM would only add bookkeeping here
@@ -292,9 +303,21 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
         insert_rows(connection, batch_id, _row_params(batch_id, profile, others, keyed=False), skip_stored=False)
     counts = _counts(rows)
     connection.execute(update(_BATCHES).where(_BATCHES.c.id == batch_id).values(
-        accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE], request_hash=digest()))
+        accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE], request_hash=digest(),
+        **_sealed_passwords(batch_id, rows, passwords)))
     session.commit()
     return batch_id
+
+
+def _sealed_passwords(batch_id: int, rows: list[Judged], passwords: PasswordKeeper | None) -> dict[str, Any]:
+    """The batch's passwords column values: the sealed passwords of the rows that may be
+    exported, and until when they are kept; nothing when none are kept."""
+    if passwords is None or not passwords.keeps:
+        return {}
+    kept = {r.position: r.secrets for r in rows if r.secrets and r.status in EXPORTABLE}
+    if not kept:
+        return {}
+    return {"passwords": passwords.seal(batch_id, kept), "passwords_until": utcnow() + passwords.retention}
 
 
 _DATABASE_WAITS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rosterbook-insert")

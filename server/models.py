@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 # A batch row's values and errors: written once in bulk, read back whole, never queried inside,
@@ -59,6 +59,11 @@ class Batch(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
+    # The batch's passwords, encrypted (server/passwords.py), until passwords_until; NULL once
+    # erased. Deferred: only the export reads them.
+    passwords: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    passwords_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    passwords_erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     rows: Mapped[list[BatchRow]] = relationship(back_populates="batch", order_by="BatchRow.position")
 

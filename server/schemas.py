@@ -188,6 +188,9 @@ class BatchSummary(BaseModel):
     rejected: int
     duplicates: int
     source: dict[str, Any]
+    passwords_until: dt.datetime | None = Field(
+        None, description="While the batch's passwords are kept (encrypted) for its export: when they are erased")
+    passwords_erased_at: dt.datetime | None = Field(None, description="When the batch's passwords were erased")
 
 
 class BatchDetail(BatchSummary):

@@ -25,6 +25,7 @@ from .auth import bearer_token, owner_of
 from .db import get_db
 from .errors import validation_details
 from .imports import BatchInvalid, IdempotencyConflict, submit_batch
+from .passwords import keeper
 from .schemas import ImportRequest
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,8 @@ class InProcessSender:
         source = batch.source.model_dump(exclude_none=True) if batch.source else None
         try:
             result = submit_batch(get_db(), batch.profile, batch.rows, idempotency_key=idempotency_key(self.token, body),
-                                  submitted_by=self.owner, source=source, settings=batch.settings)
+                                  submitted_by=self.owner, source=source, settings=batch.settings,
+                                  passwords=keeper())
         except BatchInvalid as exc:
             raise ImportFailed(exc.message) from None
         except IdempotencyConflict as exc:

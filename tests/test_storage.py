@@ -61,7 +61,8 @@ def test_accepted_rows_are_stored_normalized(store_app):
     assert (stored[0].login_column, stored[0].login_key) == ("username", "user0")
 
 
-def test_passwords_are_never_stored(store_app):
+def test_without_a_password_keeper_passwords_are_not_stored_at_all(store_app):
+    # (with one, they are kept sealed for the export: tests/test_passwords.py)
     rows = example_rows("controlpanel", 3)
     secrets_sent = [row["Password"] for row in rows]
     rows.append({"Username": "bad user", "Password": "Rejected-Secret-9"})  # rejected rows too

@@ -136,7 +136,7 @@ def test_rows_imported_earlier_are_reported_as_duplicates(app, web):
     assert "was already imported (batch 1, row 2)" in text
 
 
-def test_a_headerless_csv_with_passwords_imports_without_keeping_them(app, web):
+def test_a_headerless_csv_with_passwords_keeps_them_only_encrypted(app, web):
     content = "ann,Secret-Pass-1,basic\r\nbob,Secret-Pass-2,,Bob,,Builder,1\r\nbad user,Secret-Pass-3\r\n".encode()
     page = upload(web, content, "users.csv", "controlpanel").text
     assert "Import the 2 valid rows" in page
@@ -150,7 +150,7 @@ def test_a_headerless_csv_with_passwords_imports_without_keeping_them(app, web):
     for path in database.parent.glob(database.name + "*"):  # the file, its WAL and shared memory
         assert b"Secret-Pass" not in path.read_bytes(), path.name
     export = web.get(answer.headers["Location"] + "/export").data.decode()
-    assert export.splitlines() == ["ann,,basic", "bob,,,Bob,,Builder,TRUE"]
+    assert export.splitlines() == ["ann,Secret-Pass-1,basic", "bob,Secret-Pass-2,,Bob,,Builder,TRUE"]
 
 
 def test_a_filled_template_says_its_own_format(web, tmp_path):

@@ -7,14 +7,15 @@ from contextlib import nullcontext
 from flask import Response, current_app, g, request
 from sqlalchemy import func, select
 
-from addin.files.export import XLSX_TYPE, export_rows
-from addin.profiles import get_profile
+from addin.files.export import XLSX_TYPE
 from addin.rules.collector import collector_paused
 
 from ..db import get_db
 from ..errors import ApiError
+from ..exports import ExportRefused, aware, batch_export
 from ..imports import BatchInvalid, IdempotencyConflict, batch_result, submit_batch
-from ..models import Batch, BatchRow
+from ..models import Batch
+from ..passwords import erase, keeper, scrub
 from ..schemas import BatchDetail, BatchPage, BatchResult, BatchSummary, ErrorBody, ImportRequest, PageQuery
 from . import bp
 from .spec import json_body, json_response, operation, query_args
@@ -46,7 +47,7 @@ def create_import():
         source = body.source.model_dump(exclude_none=True) if body.source else None
         try:
             result = submit_batch(get_db(), body.profile, body.rows, idempotency_key=key, submitted_by=g.api_user,
-                                  source=source, settings=body.settings)
+                                  source=source, settings=body.settings, passwords=keeper())
         except BatchInvalid as exc:
             raise ApiError(422, "invalid_batch", exc.message, exc.details) from None
         except IdempotencyConflict as exc:
@@ -82,12 +83,15 @@ def list_imports():
 
 
 def summary(batch: Batch) -> BatchSummary:
-    created = batch.created_at
-    if created.tzinfo is None:  # SQLite keeps no zone; every timestamp is written in UTC
-        created = created.replace(tzinfo=dt.UTC)
     return BatchSummary(batch_id=batch.id, profile=batch.profile, submitted_by=batch.submitted_by,
-                        created_at=created, accepted=batch.accepted, rejected=batch.rejected,
-                        duplicates=batch.duplicates, source=batch.source or {})
+                        created_at=aware(batch.created_at), accepted=batch.accepted, rejected=batch.rejected,
+                        duplicates=batch.duplicates, source=batch.source or {},
+                        passwords_until=_aware(batch.passwords_until),
+                        passwords_erased_at=_aware(batch.passwords_erased_at))
+
+
+def _aware(when: dt.datetime | None) -> dt.datetime | None:
+    return aware(when) if when is not None else None
 
 
 @operation(bp, "GET", "/imports/<int:batch_id>", "One batch with the result of every row", {
@@ -102,17 +106,35 @@ def get_import(batch_id: int):
 
 @operation(bp, "GET", "/imports/<int:batch_id>/export", "The upload file the target system accepts", {
     200: ("The accepted rows in the vendor's file format (CSV, or XLSX for iPass names with international "
-          "characters). Password cells are empty: passwords are never stored.",
+          "characters), with their passwords while the batch's passwords are kept.",
           {"text/csv": {"type": "string"}, XLSX_TYPE: {"type": "string", "format": "binary"}}),
     404: NOT_FOUND[1],
+    409: ("The format needs a password on every line and this batch's passwords are no longer kept", ErrorBody),
 }, path_params=BATCH_ID)
 def export_import(batch_id: int):
     batch = _batch_or_404(batch_id)
-    values = get_db().scalars(select(BatchRow.values).where(BatchRow.batch_id == batch.id, BatchRow.status == "accepted")
-                              .order_by(BatchRow.position))
-    exported = export_rows(get_profile(batch.profile), list(values), f"{batch.profile}-batch-{batch.id}")
+    try:
+        exported = batch_export(get_db(), batch, keeper())
+    except ExportRefused as exc:
+        raise ApiError(409, "passwords_not_kept", exc.message) from None
+    return export_response(exported)
+
+
+def export_response(exported) -> Response:
     return Response(exported.content, mimetype=exported.mimetype, headers={
         "Content-Disposition": f'attachment; filename="{exported.filename}"'})
+
+
+@operation(bp, "DELETE", "/imports/<int:batch_id>/passwords", "Erase the batch's passwords now", {
+    200: ("The batch, its passwords erased (or none were held)", BatchSummary), 404: NOT_FOUND[1],
+}, path_params=BATCH_ID)
+def erase_passwords(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    db = get_db()
+    if erase(db, batch_id=batch.id):
+        scrub(db.get_bind())
+    db.refresh(batch)
+    return json_response(summary(batch))
 
 
 def _batch_or_404(batch_id: int) -> Batch:

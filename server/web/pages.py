@@ -4,16 +4,18 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, select
 
 from addin.profiles import all_profiles
 
 from .. import ROOT
-from ..api.imports import MAX_ID, export_import, summary
+from ..api.imports import MAX_ID, export_response, summary
 from ..db import get_db
+from ..exports import ExportRefused, batch_export, describe_duration, erase_if_expired
 from ..imports import ACCEPTED, DUPLICATE, REJECTED
 from ..models import Batch, BatchRow
+from ..passwords import erase, keeper, scrub
 from .auth import require_admin
 
 bp = Blueprint("pages", __name__)
@@ -70,6 +72,7 @@ def batch_or_404(batch_id: int) -> Batch:
 @bp.route("/batches/<int:batch_id>")
 def batch(batch_id: int):
     found = batch_or_404(batch_id)
+    erase_if_expired(get_db(), found)
     status = request.args.get("status")
     if status not in STATUSES:
         status = None
@@ -90,6 +93,7 @@ def batch(batch_id: int):
         return ""
 
     return render_template("batch.html", batch=summary(found), profile=profile, rows=rows, user=user,
+                           retention=describe_duration(keeper().retention),
                            headers={c.key: c.header for c in profile.columns} if profile else {},
                            status=status, statuses=STATUSES, shown=shown, page=page,
                            pages=max(1, -(-shown // ROWS_PER_PAGE)))
@@ -101,7 +105,23 @@ def export(batch_id: int):
     found = batch_or_404(batch_id)
     if found.profile not in all_profiles():
         abort(404, f"Batch {batch_id} is in the format {found.profile!r}, which this server no longer knows.")
-    return export_import(found.id)
+    try:
+        return export_response(batch_export(get_db(), found, keeper()))
+    except ExportRefused as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("pages.batch", batch_id=found.id), 303)
+
+
+@bp.post("/batches/<int:batch_id>/passwords/erase")
+def erase_passwords(batch_id: int):
+    found = batch_or_404(batch_id)
+    db = get_db()
+    if erase(db, batch_id=found.id):
+        scrub(db.get_bind())
+        flash(f"The passwords of batch {found.id} are erased.", "success")
+    else:
+        flash(f"Batch {found.id} holds no passwords: nothing to erase.", "info")
+    return redirect(url_for("pages.batch", batch_id=found.id), 303)
 
 
 @bp.route("/templates/<profile_id>.xlsm")

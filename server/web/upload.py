@@ -17,6 +17,7 @@ from addin.rules.findings import Level
 from ..db import get_db
 from ..imports import BatchInvalid, IdempotencyConflict, submit_batch
 from ..models import Batch
+from ..passwords import keeper
 from .auth import current_admin, require_admin
 from .upload_check import (ACCEPTED_SUFFIXES, CheckedUpload, UploadProblem, annotated_workbook, batch_request,
                            check_upload, clean_filename, upload_key)
@@ -111,7 +112,7 @@ def import_rows():
     if earlier is None:
         try:
             result = submit_batch(db, idempotency_key=key, submitted_by=current_admin().username,
-                                  **batch_request(upload))
+                                  passwords=keeper(), **batch_request(upload))
         except BatchInvalid as exc:
             return _refused(upload, exc.message)
         except IdempotencyConflict:  # the same file, sent at the same moment by someone else
