@@ -57,6 +57,8 @@ class Batch(Base):
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    conflicts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    on_existing: Mapped[str] = mapped_column(String(10), default="skip", server_default="skip")
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     # The batch's passwords, encrypted (server/passwords.py), until passwords_until; NULL once
@@ -71,15 +73,18 @@ class Batch(Base):
 class BatchRow(Base):
     """One submitted row and what became of it.
 
-    login_key is set only on accepted rows; the unique (profile, login_key) constraint is what
-    makes "each user imported once" hold under any concurrency. values never holds a password
-    (secret columns are dropped before storage).
+    login_key is set only on the current version of a stored user (an accepted row); the unique
+    (profile, login_key) constraint is what makes "each user stored once" hold under any
+    concurrency. A version replaced by a newer one gives its login key up and keeps it as
+    former_key, for the user's history. values never holds a password (those are sealed per
+    batch, see server/passwords.py).
     """
 
     __tablename__ = "batch_rows"
     __table_args__ = (
         UniqueConstraint("profile", "login_key", name="uq_batch_rows_profile_login_key"),
         Index("ix_batch_rows_batch_position", "batch_id", "position"),
+        Index("ix_batch_rows_profile_former_key", "profile", "former_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -92,6 +97,12 @@ class BatchRow(Base):
     login_key: Mapped[str | None] = mapped_column(Text)
     values: Mapped[dict[str, str]] = mapped_column(RowJsonType, default=dict)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(RowJsonType, default=list)
-    duplicate_of: Mapped[int | None] = mapped_column(Integer)  # the stored row a duplicate repeats
+    # the stored row a duplicate repeats, a conflict differs from, or a new version replaced
+    duplicate_of: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[list[dict[str, Any]] | None] = mapped_column(RowJsonType)  # e.g. what a new version changed
+    former_key: Mapped[str | None] = mapped_column(Text)  # the login key a replaced version held
+    # A conflict an admin chose to import later (from the batch page): when and who
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_by: Mapped[str | None] = mapped_column(String(100))
 
     batch: Mapped[Batch] = relationship(back_populates="rows")

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WrapValidator
 
 from addin.profiles import all_profiles
 
-Status = Literal["accepted", "rejected", "duplicate"]
+Status = Literal["accepted", "rejected", "duplicate", "conflict"]
+OnExisting = Literal["skip", "replace"]
 
 
 # What Excel hands over for one cell. Dates come as ISO text.
@@ -122,6 +123,10 @@ class ImportRequest(BaseModel):
     source: ImportSource | None = None
     settings: dict[str, SettingValue] | None = Field(
         None, description="The template's settings for this profile (see GET /api/v1/profiles)")
+    on_existing: OnExisting = Field(
+        "skip", description="A row whose user is already stored with other values: skip reports it as a conflict "
+                            "with the differences; replace stores it as the user's new version (the earlier one is "
+                            "kept in the history). Rows with the same values are duplicates either way.")
 
     @field_validator("profile")
     @classmethod
@@ -164,9 +169,11 @@ class RowOutcome(TypedDict):
 
     row: Annotated[int, Field(description="The sheet row number (source.row_numbers), else the 1-based position")]
     status: Status
-    id: Annotated[int | None, Field(description="The stored row: this row when accepted, the earlier import when "
-                                                "duplicate")]
+    id: Annotated[int | None, Field(description="The stored row: this row when accepted, the stored user's row when "
+                                                "duplicate or conflict")]
     errors: list[RowError]
+    notes: Annotated[list[RowError], Field(description="What an accepted row did besides being imported, e.g. the "
+                                                       "differences a new version of a stored user made")]
 
 
 class BatchResult(BaseModel):
@@ -176,6 +183,7 @@ class BatchResult(BaseModel):
     accepted: int
     rejected: int
     duplicates: int
+    conflicts: int = Field(description="Rows whose user is stored with other values, not imported (on_existing=skip)")
     rows: list[RowOutcome]
 
 
@@ -187,6 +195,7 @@ class BatchSummary(BaseModel):
     accepted: int
     rejected: int
     duplicates: int
+    conflicts: int
     source: dict[str, Any]
     passwords_until: dt.datetime | None = Field(
         None, description="While the batch's passwords are kept (encrypted) for its export: when they are erased")

@@ -89,7 +89,7 @@ class InProcessSender:
         try:
             result = submit_batch(get_db(), batch.profile, batch.rows, idempotency_key=idempotency_key(self.token, body),
                                   submitted_by=self.owner, source=source, settings=batch.settings,
-                                  passwords=keeper())
+                                  passwords=keeper(), on_existing=batch.on_existing)
         except BatchInvalid as exc:
             raise ImportFailed(exc.message) from None
         except IdempotencyConflict as exc:

@@ -196,7 +196,8 @@ def test_a_big_batch_stores_every_value_as_judged(store_app):
 
 def test_a_user_stored_meanwhile_makes_a_big_batch_store_again_by_insert(postgres_url, tmp_path, caplog):
     """Between a big batch's look-up of stored users and its COPY, another request stores one
-    of them: the database refuses the copy, and the batch is stored by insert, that row a duplicate."""
+    of them (with the same values): the database refuses the copy, and the batch is stored by
+    insert, that row a duplicate."""
     from server.imports import judge
     from tests.plugin_server import make_app
 
@@ -209,8 +210,8 @@ def test_a_user_stored_meanwhile_makes_a_big_batch_store_again_by_insert(postgre
                        "duplicates, request_hash) VALUES ('pbx', 'other', now(), '{}', 1, 0, 0, '')"))
     taken_id = other.execute(text(
         "INSERT INTO batch_rows (batch_id, profile, position, row_number, status, login_column, login_key, "
-        "\"values\", errors) SELECT max(id), 'pbx', 0, 1, 'accepted', :column, :key, '{}', '[]' FROM batches "
-        "RETURNING id"), {"column": taken.login_column, "key": taken.login_key}).scalar()
+        "\"values\", errors) SELECT max(id), 'pbx', 0, 1, 'accepted', :column, :key, :values, '[]' FROM batches "
+        "RETURNING id"), {"column": taken.login_column, "key": taken.login_key, "values": taken.stored_values}).scalar()
     results, errors = [], []
 
     def big_batch() -> None:

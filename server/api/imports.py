@@ -47,7 +47,8 @@ def create_import():
         source = body.source.model_dump(exclude_none=True) if body.source else None
         try:
             result = submit_batch(get_db(), body.profile, body.rows, idempotency_key=key, submitted_by=g.api_user,
-                                  source=source, settings=body.settings, passwords=keeper())
+                                  source=source, settings=body.settings, passwords=keeper(),
+                                  on_existing=body.on_existing)
         except BatchInvalid as exc:
             raise ApiError(422, "invalid_batch", exc.message, exc.details) from None
         except IdempotencyConflict as exc:
@@ -85,7 +86,7 @@ def list_imports():
 def summary(batch: Batch) -> BatchSummary:
     return BatchSummary(batch_id=batch.id, profile=batch.profile, submitted_by=batch.submitted_by,
                         created_at=aware(batch.created_at), accepted=batch.accepted, rejected=batch.rejected,
-                        duplicates=batch.duplicates, source=batch.source or {},
+                        duplicates=batch.duplicates, conflicts=batch.conflicts, source=batch.source or {},
                         passwords_until=_aware(batch.passwords_until),
                         passwords_erased_at=_aware(batch.passwords_erased_at))
 

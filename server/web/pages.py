@@ -13,17 +13,18 @@ from .. import ROOT
 from ..api.imports import MAX_ID, export_response, summary
 from ..db import get_db
 from ..exports import ExportRefused, batch_export, describe_duration, erase_if_expired
-from ..imports import ACCEPTED, DUPLICATE, REJECTED
+from ..imports import ACCEPTED, CONFLICT, DUPLICATE, REJECTED
 from ..models import Batch, BatchRow
 from ..passwords import erase, keeper, scrub
-from .auth import require_admin
+from ..versions import ReplaceRefused, histories, import_conflict, user_key
+from .auth import current_admin, require_admin
 
 bp = Blueprint("pages", __name__)
 bp.before_request(require_admin)
 
 BATCHES_PER_PAGE = 50
 ROWS_PER_PAGE = 500
-STATUSES = (ACCEPTED, REJECTED, DUPLICATE)
+STATUSES = (ACCEPTED, REJECTED, DUPLICATE, CONFLICT)
 XLSM_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
 
 
@@ -92,7 +93,16 @@ def batch(batch_id: int):
                 return row.values[key]
         return ""
 
+    keys = {row.id: user_key(profile, row) for row in rows if row.status != REJECTED} if profile else {}
+    known = histories(db, profile, keys.values()) if profile else {}
+
+    def history(row: BatchRow) -> list:
+        """The versions of the row's user, when there is more to say than this row."""
+        versions = known.get(keys.get(row.id), [])
+        return versions if len(versions) > 1 or (versions and versions[0].row_id != row.id) else []
+
     return render_template("batch.html", batch=summary(found), profile=profile, rows=rows, user=user,
+                           history=history,
                            retention=describe_duration(keeper().retention),
                            headers={c.key: c.header for c in profile.columns} if profile else {},
                            status=status, statuses=STATUSES, shown=shown, page=page,
@@ -110,6 +120,22 @@ def export(batch_id: int):
     except ExportRefused as exc:
         flash(exc.message, "error")
         return redirect(url_for("pages.batch", batch_id=found.id), 303)
+
+
+@bp.post("/batches/<int:batch_id>/rows/<int:row_id>/replace")
+def replace_stored_user(batch_id: int, row_id: int):
+    """A conflict row, imported as its user's new version: the admin's per-row choice."""
+    found = batch_or_404(batch_id)
+    if not 1 <= row_id <= MAX_ID:
+        abort(404, f"Batch {batch_id} has no row {row_id}.")
+    try:
+        row = import_conflict(get_db(), found.id, row_id, current_admin().username)
+    except ReplaceRefused as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Row {row.row_number} is now the stored version of its user; the earlier version stays in the "
+              "user's history.", "success")
+    return redirect(url_for("pages.batch", batch_id=found.id, _anchor=f"row-{row_id}"), 303)
 
 
 @bp.post("/batches/<int:batch_id>/passwords/erase")

@@ -20,7 +20,7 @@ from ..models import Batch
 from ..passwords import keeper
 from .auth import current_admin, require_admin
 from .upload_check import (ACCEPTED_SUFFIXES, CheckedUpload, UploadProblem, annotated_workbook, batch_request,
-                           check_upload, clean_filename, upload_key)
+                           check_upload, clean_filename, file_on_existing, upload_key)
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 bp.before_request(require_admin)
@@ -66,8 +66,15 @@ def _result(upload: CheckedUpload):
     with_findings = [r for r in report.rows if r.findings]
     return render_template("upload_result.html", upload=upload, rows=with_findings[:ROWS_SHOWN],
                            hidden_rows=max(0, len(with_findings) - ROWS_SHOWN), kind=row_kind,
+                           on_existing=on_existing_choice(upload),
                            fixed=report.total(Level.FIXED), warnings=report.total(Level.WARNING),
                            content=base64.b64encode(upload.content).decode("ascii"))
+
+
+def on_existing_choice(upload: CheckedUpload) -> str:
+    """The page's choice for users stored with other values: as sent, else as the file's template says."""
+    chosen = request.form.get("on_existing")
+    return chosen if chosen in ("skip", "replace") else file_on_existing(upload)
 
 
 def row_kind(row: RowResult) -> str:
@@ -112,7 +119,7 @@ def import_rows():
     if earlier is None:
         try:
             result = submit_batch(db, idempotency_key=key, submitted_by=current_admin().username,
-                                  passwords=keeper(), **batch_request(upload))
+                                  passwords=keeper(), **batch_request(upload, on_existing_choice(upload)))
         except BatchInvalid as exc:
             return _refused(upload, exc.message)
         except IdempotencyConflict:  # the same file, sent at the same moment by someone else
@@ -121,7 +128,9 @@ def import_rows():
             flash(f"{upload.filename}: {len(upload.valid_rows)} valid row{'s' if len(upload.valid_rows) != 1 else ''} "
                   f"sent as batch {result.batch_id}: {result.accepted} imported, {result.duplicates} "
                   f"duplicate{'s' if result.duplicates != 1 else ''} (imported before, not again), "
-                  f"{result.rejected} rejected.", "success")
+                  f"{result.rejected} rejected"
+                  + (f", {result.conflicts} conflict{'s' if result.conflicts != 1 else ''} (imported before with "
+                     "other values, not imported: see below)" if result.conflicts else "") + ".", "success")
             return redirect(url_for("pages.batch", batch_id=result.batch_id))
     if earlier is None:
         abort(409, "This file is being imported right now by someone else. Open the list of batches in a moment.")

@@ -23,7 +23,7 @@ from addin.rules.columns import Profile
 from addin.rules.engine import Report, RowResult
 from addin.rules.findings import Level
 from addin.rules.import_request import import_request
-from addin.rules.settings import PROFILE_KEY, profile_settings
+from addin.rules.settings import ON_EXISTING_KEY, PROFILE_KEY, on_existing, profile_settings
 
 CSV_SUFFIXES = (".csv", ".txt")
 ACCEPTED_SUFFIXES = (*SPREADSHEET_SUFFIXES, *CSV_SUFFIXES)
@@ -109,11 +109,20 @@ def annotated_workbook(upload: CheckedUpload) -> bytes:
     return out.getvalue()
 
 
-def batch_request(upload: CheckedUpload) -> dict[str, Any]:
+def batch_request(upload: CheckedUpload, on_existing: str) -> dict[str, Any]:
     """The valid rows as the import service takes them (as the workbook's Submit sends them)."""
-    body = import_request(upload.report, upload.valid_rows, workbook=upload.filename, conf=upload.table.settings)
+    conf = {k: v for k, v in upload.table.settings.items() if k != ON_EXISTING_KEY}  # the page's choice instead
+    body = import_request(upload.report, upload.valid_rows, workbook=upload.filename, conf=conf)
     return {"profile_id": body["profile"], "records": body["rows"], "source": body["source"],
-            "settings": profile_settings(upload.profile, upload.table.settings)}
+            "settings": profile_settings(upload.profile, upload.table.settings), "on_existing": on_existing}
+
+
+def file_on_existing(upload: CheckedUpload) -> str:
+    """What the file's template asks for users stored with other values (skip unless it says replace)."""
+    try:
+        return on_existing(upload.table.settings) or "skip"
+    except ValueError:
+        return "skip"
 
 
 def upload_key(secret: str, profile_id: str, content: bytes) -> str:
