@@ -63,7 +63,20 @@ def register_passwords(commands: argparse._SubParsersAction) -> None:
     key.set_defaults(handler=run_passwords_new_key)
 
 
-REGISTER = [register_serve, register_token, register_admin, register_passwords]
+def register_withdraw(commands: argparse._SubParsersAction) -> None:
+    withdraw = commands.add_parser(
+        "withdraw", help="take back a batch, or one user, imported by mistake",
+        description="Withdrawn rows stay stored and visible, marked with who and when; their users can be "
+                    "imported again.")
+    which = withdraw.add_mutually_exclusive_group(required=True)
+    which.add_argument("--batch", type=int, metavar="ID", help="every user of this batch")
+    which.add_argument("--user", metavar="LOGIN", help="this user's current version (needs --profile)")
+    withdraw.add_argument("--profile", help="the format of --user")
+    withdraw.add_argument("--by", default=None, help="who withdraws, as the pages show it (default: your login name)")
+    withdraw.set_defaults(handler=run_withdraw)
+
+
+REGISTER = [register_serve, register_token, register_admin, register_passwords, register_withdraw]
 
 
 class StartProblem(Exception):
@@ -145,6 +158,34 @@ def run_passwords_new_key(args: argparse.Namespace) -> int:
     print(new_key())
     print("Set it as ROSTERBOOK_PASSWORD_KEY for every server process on the same database. Passwords kept "
           "with the previous key cannot be read with this one.", file=sys.stderr)
+    return 0
+
+
+def run_withdraw(args: argparse.Namespace) -> int:
+    from addin.profiles import profile_ids
+
+    from .db import new_session
+    from .withdrawals import NothingToWithdraw, withdraw_batch, withdraw_user
+
+    if args.user is not None and args.profile not in profile_ids():
+        print(f"rosterbook withdraw: --user needs --profile, one of {', '.join(profile_ids())}", file=sys.stderr)
+        return 2
+    by = (args.by or f"{getpass.getuser()} (command line)")[:100]
+    session = new_session(_app())
+    try:
+        if args.batch is not None:
+            count = withdraw_batch(session, args.batch, by)
+            print(f"Withdrew batch {args.batch}: {count} user{'s' if count != 1 else ''} taken back "
+                  "(withdrawn before: left as they were).")
+        else:
+            row = withdraw_user(session, args.profile, args.user, by)
+            print(f"Withdrew {args.user.strip()!r} (batch {row.batch_id}, row {row.row_number}): the login can be "
+                  "imported again.")
+    except NothingToWithdraw as exc:
+        print(f"rosterbook withdraw: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        session.close()
     return 0
 
 

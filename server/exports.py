@@ -1,4 +1,4 @@
-"""A batch's vendor file: its accepted rows, with their passwords while they are held.
+"""A batch's vendor file: its accepted rows not withdrawn, with their passwords while they are held.
 
 The same for the API (GET /api/v1/imports/<id>/export) and the batch page's download. A format
 that needs a password on every line (the control panel's) is refused once the passwords are
@@ -17,7 +17,7 @@ from addin.profiles import get_profile
 from addin.rules.columns import Profile
 
 from .imports import ACCEPTED
-from .models import Batch, BatchRow, utcnow
+from .models import Batch, BatchRow, aware, utcnow
 from .passwords import PasswordKeeper, PasswordsUnreadable, Secrets, erase, scrub
 
 
@@ -32,7 +32,8 @@ class ExportRefused(Exception):
 def batch_export(session: Session, batch: Batch, keeper: PasswordKeeper) -> ExportFile:
     profile = get_profile(batch.profile)
     rows = session.execute(select(BatchRow.position, BatchRow.values)
-                           .where(BatchRow.batch_id == batch.id, BatchRow.status == ACCEPTED)
+                           .where(BatchRow.batch_id == batch.id, BatchRow.status == ACCEPTED,
+                                  BatchRow.withdrawn_at.is_(None))
                            .order_by(BatchRow.position)).all()
     secrets = held_passwords(session, batch, keeper) if _has_secrets(profile) else {}
     values = [{**row_values, **secrets[position]} if position in secrets else row_values
@@ -90,11 +91,6 @@ def _check_required_passwords(profile: Profile, batch: Batch, rows: list[dict[st
     raise ExportRefused(
         f"{why}, and the {profile.title} file needs a {missing.header} on every line, so no file was made. "
         f"Withdraw this batch and import its users again with their passwords, {again}.")
-
-
-def aware(when: dt.datetime) -> dt.datetime:
-    """SQLite keeps no time zone; every timestamp is written in UTC."""
-    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 def describe_duration(span: dt.timedelta) -> str:

@@ -43,7 +43,7 @@ from addin.rules.fields import quote
 from addin.rules.findings import Level
 
 from .db import writing
-from .models import Batch, BatchRow, utcnow
+from .models import Batch, BatchRow, aware, utcnow
 from .passwords import PasswordKeeper
 from .row_store import KeyStoredMeanwhile, insert_rows
 from .schemas import BatchResult, RowOutcome
@@ -485,6 +485,17 @@ def stored_outcomes(session: Session, batch_id: int) -> list[RowOutcome]:
                BatchRow.notes).where(BatchRow.batch_id == batch_id).order_by(BatchRow.position))
     return [outcome(number, status, row_id if status == ACCEPTED else duplicate_of, errors, notes)
             for number, status, row_id, duplicate_of, errors, notes in rows]
+
+
+def stored_rows(session: Session, batch_id: int) -> list[dict[str, Any]]:
+    """Every row's outcome as stored now, with its withdrawal (GET /api/v1/imports/<id>)."""
+    rows = session.execute(
+        select(BatchRow.row_number, BatchRow.status, BatchRow.id, BatchRow.duplicate_of, BatchRow.errors,
+               BatchRow.notes, BatchRow.withdrawn_at, BatchRow.withdrawn_by)
+        .where(BatchRow.batch_id == batch_id).order_by(BatchRow.position))
+    return [{**outcome(number, status, row_id if status == ACCEPTED else duplicate_of, errors, notes),
+             "withdrawn_at": aware(withdrawn_at), "withdrawn_by": withdrawn_by}
+            for number, status, row_id, duplicate_of, errors, notes, withdrawn_at, withdrawn_by in rows]
 
 
 def batch_result(session: Session, batch: Batch) -> BatchResult:

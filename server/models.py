@@ -18,6 +18,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def aware(when: dt.datetime | None) -> dt.datetime | None:
+    """A stored timestamp with its zone: SQLite keeps none, and every timestamp is written in UTC."""
+    return when.replace(tzinfo=dt.UTC) if when is not None and when.tzinfo is None else when
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -58,6 +63,9 @@ class Batch(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     conflicts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # rows withdrawn since
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # the whole batch: when, who
+    withdrawn_by: Mapped[str | None] = mapped_column(String(100))
     on_existing: Mapped[str] = mapped_column(String(10), default="skip", server_default="skip")
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
@@ -75,8 +83,8 @@ class BatchRow(Base):
 
     login_key is set only on the current version of a stored user (an accepted row); the unique
     (profile, login_key) constraint is what makes "each user stored once" hold under any
-    concurrency. A version replaced by a newer one gives its login key up and keeps it as
-    former_key, for the user's history. values never holds a password (those are sealed per
+    concurrency. A version replaced by a newer one, or withdrawn, gives its login key up and
+    keeps it as former_key, for the user's history. values never holds a password (those are sealed per
     batch, see server/passwords.py).
     """
 
@@ -100,7 +108,9 @@ class BatchRow(Base):
     # the stored row a duplicate repeats, a conflict differs from, or a new version replaced
     duplicate_of: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[list[dict[str, Any]] | None] = mapped_column(RowJsonType)  # e.g. what a new version changed
-    former_key: Mapped[str | None] = mapped_column(Text)  # the login key a replaced version held
+    former_key: Mapped[str | None] = mapped_column(Text)  # the login key a replaced or withdrawn version held
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(100))
     # A conflict an admin chose to import later (from the batch page): when and who
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     accepted_by: Mapped[str | None] = mapped_column(String(100))

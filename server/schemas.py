@@ -196,14 +196,42 @@ class BatchSummary(BaseModel):
     rejected: int
     duplicates: int
     conflicts: int
+    withdrawn: int = Field(0, description="Accepted rows withdrawn since (the users can be imported again)")
+    withdrawn_at: dt.datetime | None = Field(None, description="When the whole batch was withdrawn")
+    withdrawn_by: str | None = Field(None, description="Who withdrew the whole batch")
     source: dict[str, Any]
     passwords_until: dt.datetime | None = Field(
         None, description="While the batch's passwords are kept (encrypted) for its export: when they are erased")
     passwords_erased_at: dt.datetime | None = Field(None, description="When the batch's passwords were erased")
 
 
+class StoredRowOutcome(RowOutcome):
+    withdrawn_at: Annotated[dt.datetime | None, Field(description="When this row was withdrawn, if it was")]
+    withdrawn_by: str | None
+
+
 class BatchDetail(BatchSummary):
-    rows: list[RowOutcome]
+    rows: list[StoredRowOutcome]
+
+
+class UserVersion(BaseModel):
+    id: int = Field(description="The stored row")
+    batch_id: int
+    row: int = Field(description="Its sheet row in that batch")
+    at: dt.datetime = Field(description="When it was imported")
+    by: str = Field(description="Who imported it")
+    current: bool = Field(description="Whether this is the user's stored version now")
+    withdrawn_at: dt.datetime | None
+    withdrawn_by: str | None
+    values: dict[str, str] = Field(description="Its filled values by column key (never a password)")
+    changes: list[RowError] = Field(description="What differs from the version before")
+
+
+class UserHistory(BaseModel):
+    profile: str
+    user: str = Field(description="The login key, as stored (case-folded)")
+    current: bool = Field(description="Whether the user is stored now (not withdrawn)")
+    versions: list[UserVersion] = Field(description="Oldest first")
 
 
 class BatchPage(BaseModel):

@@ -21,7 +21,7 @@ from addin.rules.columns import Profile, folded
 from addin.rules.fields import quote
 
 from .db import writing
-from .models import Batch, BatchRow, utcnow
+from .models import Batch, BatchRow, aware, utcnow
 
 LOOKUP_CHUNK = 1000  # keys per IN (...): under the databases' bound-parameter limits
 _ROWS = BatchRow.__table__
@@ -108,6 +108,8 @@ class Version:
     by: str
     current: bool
     values: dict[str, str]
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_by: str | None = None
     changes: list[dict[str, Any]] = field(default_factory=list)  # against the version before
 
 
@@ -122,10 +124,10 @@ def histories(session: Session, profile: Profile, keys: Iterable[str]) -> dict[s
             .where(BatchRow.profile == profile.id, BatchRow.status == "accepted",
                    or_(BatchRow.login_key.in_(chunk), BatchRow.former_key.in_(chunk))))
         for row, created_at, submitted_by in rows:
-            at = row.accepted_at or created_at
             found.setdefault(row.login_key or row.former_key, []).append(Version(
-                row.id, row.batch_id, row.row_number, at if at.tzinfo else at.replace(tzinfo=dt.UTC),
-                row.accepted_by or submitted_by, row.login_key is not None, row.values or {}))
+                row.id, row.batch_id, row.row_number, aware(row.accepted_at or created_at),
+                row.accepted_by or submitted_by, row.login_key is not None, row.values or {},
+                aware(row.withdrawn_at), row.withdrawn_by))
     for versions in found.values():
         versions.sort(key=lambda v: (v.at, v.row_id))
         for before, after in zip(versions, versions[1:]):
@@ -152,6 +154,9 @@ def import_conflict(session: Session, batch_id: int, row_id: int, by: str) -> Ba
                              .with_for_update())
         if row is None or row.status != "conflict":
             raise ReplaceRefused(f"Row {row_id} of batch {batch_id} is not a conflict (any more): nothing was changed.")
+        if session.get(Batch, batch_id).withdrawn_at is not None:
+            raise ReplaceRefused(f"Batch {batch_id} was withdrawn, so its rows replace no one: nothing was changed. "
+                                 "Import the row again to store it.")
         profile = get_profile(row.profile)
         login_column, key = profile.login_key(row.values)
         header, value = profile.by_key[login_column].header, row.values.get(login_column, key)

@@ -1,7 +1,6 @@
 """POST and GET /api/v1/imports, and each batch's vendor export."""
 from __future__ import annotations
 
-import datetime as dt
 from contextlib import nullcontext
 
 from flask import Response, current_app, g, request
@@ -12,10 +11,11 @@ from addin.rules.collector import collector_paused
 
 from ..db import get_db
 from ..errors import ApiError
-from ..exports import ExportRefused, aware, batch_export
-from ..imports import BatchInvalid, IdempotencyConflict, batch_result, submit_batch
-from ..models import Batch
+from ..exports import ExportRefused, batch_export
+from ..imports import BatchInvalid, IdempotencyConflict, stored_rows, submit_batch
+from ..models import Batch, aware
 from ..passwords import erase, keeper, scrub
+from ..withdrawals import withdraw_batch
 from ..schemas import BatchDetail, BatchPage, BatchResult, BatchSummary, ErrorBody, ImportRequest, PageQuery
 from . import bp
 from .spec import json_body, json_response, operation, query_args
@@ -86,13 +86,10 @@ def list_imports():
 def summary(batch: Batch) -> BatchSummary:
     return BatchSummary(batch_id=batch.id, profile=batch.profile, submitted_by=batch.submitted_by,
                         created_at=aware(batch.created_at), accepted=batch.accepted, rejected=batch.rejected,
-                        duplicates=batch.duplicates, conflicts=batch.conflicts, source=batch.source or {},
-                        passwords_until=_aware(batch.passwords_until),
-                        passwords_erased_at=_aware(batch.passwords_erased_at))
-
-
-def _aware(when: dt.datetime | None) -> dt.datetime | None:
-    return aware(when) if when is not None else None
+                        duplicates=batch.duplicates, conflicts=batch.conflicts, withdrawn=batch.withdrawn,
+                        withdrawn_at=aware(batch.withdrawn_at), withdrawn_by=batch.withdrawn_by,
+                        source=batch.source or {}, passwords_until=aware(batch.passwords_until),
+                        passwords_erased_at=aware(batch.passwords_erased_at))
 
 
 @operation(bp, "GET", "/imports/<int:batch_id>", "One batch with the result of every row", {
@@ -101,8 +98,21 @@ def _aware(when: dt.datetime | None) -> dt.datetime | None:
 def get_import(batch_id: int):
     db = get_db()
     batch = _batch_or_404(batch_id)
-    detail = BatchDetail(**summary(batch).model_dump(), rows=batch_result(db, batch).rows)
+    detail = BatchDetail(**summary(batch).model_dump(), rows=stored_rows(db, batch.id))
     return json_response(detail)
+
+
+@operation(bp, "DELETE", "/imports/<int:batch_id>", "Withdraw the batch: its users are taken back", {
+    200: ("The batch, withdrawn. Its rows stay, marked withdrawn; their users can be imported again, and its "
+          "passwords are erased", BatchSummary),
+    404: NOT_FOUND[1],
+}, path_params=BATCH_ID)
+def withdraw_import(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    db = get_db()
+    withdraw_batch(db, batch.id, g.api_user)
+    db.refresh(batch)
+    return json_response(summary(batch))
 
 
 @operation(bp, "GET", "/imports/<int:batch_id>/export", "The upload file the target system accepts", {

@@ -17,6 +17,7 @@ from ..imports import ACCEPTED, CONFLICT, DUPLICATE, REJECTED
 from ..models import Batch, BatchRow
 from ..passwords import erase, keeper, scrub
 from ..versions import ReplaceRefused, histories, import_conflict, user_key
+from ..withdrawals import NothingToWithdraw, withdraw_batch, withdraw_row
 from .auth import current_admin, require_admin
 
 bp = Blueprint("pages", __name__)
@@ -135,6 +136,32 @@ def replace_stored_user(batch_id: int, row_id: int):
     else:
         flash(f"Row {row.row_number} is now the stored version of its user; the earlier version stays in the "
               "user's history.", "success")
+    return redirect(url_for("pages.batch", batch_id=found.id, _anchor=f"row-{row_id}"), 303)
+
+
+@bp.post("/batches/<int:batch_id>/withdraw")
+def withdraw(batch_id: int):
+    found = batch_or_404(batch_id)
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm, then press Withdraw: nothing was withdrawn.", "error")
+        return redirect(url_for("pages.batch", batch_id=found.id, _anchor="withdraw"), 303)
+    count = withdraw_batch(get_db(), found.id, current_admin().username)
+    flash(f"Batch {found.id} is withdrawn: {count} user{'s' if count != 1 else ''} taken back; they can be imported "
+          "again. Its rows stay here, marked.", "success")
+    return redirect(url_for("pages.batch", batch_id=found.id), 303)
+
+
+@bp.post("/batches/<int:batch_id>/rows/<int:row_id>/withdraw")
+def withdraw_user_row(batch_id: int, row_id: int):
+    found = batch_or_404(batch_id)
+    if not 1 <= row_id <= MAX_ID:
+        abort(404, f"Batch {batch_id} has no row {row_id}.")
+    try:
+        row = withdraw_row(get_db(), found.id, row_id, current_admin().username)
+    except NothingToWithdraw as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Row {row.row_number}'s user is withdrawn: the login can be imported again.", "success")
     return redirect(url_for("pages.batch", batch_id=found.id, _anchor=f"row-{row_id}"), 303)
 
 
