@@ -81,6 +81,8 @@ def _print_summary(result) -> None:
     report = result.report
     print(f"{result.profile.title} ({result.profile.id}): {len(report.rows)} rows, {report.errors} errors, "
           f"{report.total(Level.WARNING)} warnings, {report.total(Level.FIXED)} fixed")
+    for note in report.notes:
+        print(f"  note: {note}")
     findings = [f for f in report.findings() if f.level is not Level.FIXED]
     for finding in findings[:SUMMARY_LINES]:
         where = f"row {finding.row}" if finding.row else "file"

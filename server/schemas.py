@@ -139,10 +139,6 @@ class ImportRequest(BaseModel):
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> ImportRequest:
         limit = (info.context or {}).get("max_batch_rows")
-        profile = all_profiles()[self.profile]
-        if profile.max_rows is not None and len(self.rows) > profile.max_rows:
-            raise ValueError(f"this batch has {len(self.rows)} rows; {profile.title} accepts at most "
-                             f"{profile.max_rows} users per file: split it into batches of {profile.max_rows} or fewer")
         if limit is not None and len(self.rows) > limit:
             raise ValueError(f"this batch has {len(self.rows)} rows; the server takes at most {limit} per batch: split it")
         numbers = self.source.row_numbers if self.source else None

@@ -6,7 +6,7 @@ from contextlib import nullcontext
 from flask import Response, current_app, g, request
 from sqlalchemy import func, select
 
-from addin.files.export import XLSX_TYPE
+from addin.files.export import XLSX_TYPE, ZIP_TYPE
 from addin.rules.collector import collector_paused
 
 from ..db import get_db
@@ -117,8 +117,10 @@ def withdraw_import(batch_id: int):
 
 @operation(bp, "GET", "/imports/<int:batch_id>/export", "The upload file the target system accepts", {
     200: ("The accepted rows in the vendor's file format (CSV, or XLSX for iPass names with international "
-          "characters), with their passwords while the batch's passwords are kept.",
-          {"text/csv": {"type": "string"}, XLSX_TYPE: {"type": "string", "format": "binary"}}),
+          "characters), with their passwords while the batch's passwords are kept; a ZIP of such files when there "
+          "are more rows than the vendor takes per file (CommPeak: 500).",
+          {"text/csv": {"type": "string"}, XLSX_TYPE: {"type": "string", "format": "binary"},
+           ZIP_TYPE: {"type": "string", "format": "binary"}}),
     404: NOT_FOUND[1],
     409: ("The format needs a password on every line and this batch's passwords are no longer kept", ErrorBody),
 }, path_params=BATCH_ID)

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import func, select
 
 from addin.profiles import all_profiles
+from addin.rules.engine import export_files
 
 from .. import ROOT
 from ..api.imports import MAX_ID, export_response, summary
@@ -102,8 +103,9 @@ def batch(batch_id: int):
         versions = known.get(keys.get(row.id), [])
         return versions if len(versions) > 1 or (versions and versions[0].row_id != row.id) else []
 
+    exportable = found.accepted - found.withdrawn
     return render_template("batch.html", batch=summary(found), profile=profile, rows=rows, user=user,
-                           history=history,
+                           history=history, files=export_files(profile, exportable) if profile else 1,
                            retention=describe_duration(keeper().retention),
                            headers={c.key: c.header for c in profile.columns} if profile else {},
                            status=status, statuses=STATUSES, shown=shown, page=page,
