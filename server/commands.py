@@ -1,4 +1,4 @@
-"""The server's `rosterbook` commands: serve, token create/revoke/list, admin, passwords.
+"""The server's `rosterbook` commands: serve, token, admin, passwords, withdraw.
 
 Each works on the database the environment names (DATABASE_URL, else the instance SQLite file)
 and brings its schema up to date first, so a fresh machine needs no separate setup step.
@@ -6,10 +6,12 @@ and brings its schema up to date first, so a fresh machine needs no separate set
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import ipaddress
 import logging
 import os
+import socket
 import sys
 
 LOOPBACK_NAMES = {"localhost"}
@@ -47,6 +49,16 @@ def register_admin(commands: argparse._SubParsersAction) -> None:
     create.add_argument("--password-stdin", action="store_true",
                         help="read the password from standard input instead of asking")
     create.set_defaults(handler=run_admin_create)
+    listing = actions.add_parser("list", help="list the admin accounts")
+    listing.set_defaults(handler=run_admin_list)
+    remove = actions.add_parser("delete", help="delete an admin account (its sign-ins end at once)")
+    remove.add_argument("username")
+    remove.set_defaults(handler=run_admin_delete)
+    password = actions.add_parser("password", help="set a new password (every sign-in with the old one ends)")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true",
+                          help="read the new password from standard input instead of asking")
+    password.set_defaults(handler=run_admin_password)
 
 
 def register_passwords(commands: argparse._SubParsersAction) -> None:
@@ -119,15 +131,53 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"rosterbook serve: warning: listening on {args.host}, not only this machine. Anyone who can reach "
               "this address can try tokens and the sign-in page; put it behind HTTPS and a firewall.",
               file=sys.stderr)
+    try:
+        server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads, ident="rosterbook",
+                                        clear_untrusted_proxy_headers=True, recv_bytes=RECV_BYTES)
+    except OSError as exc:
+        print(f"rosterbook serve: {listen_problem(args.host, args.port, exc)}", file=sys.stderr)
+        return 1
     from .db import engine_for, new_session
     from .passwords import Sweeper
 
     Sweeper(lambda: new_session(app), engine_for(app)).start()  # erases passwords whose retention ended
-    store = "PostgreSQL" if app.config["DATABASE_URL"].startswith("postgresql") else "SQLite"
-    print(f"rosterbook serve: http://{args.host}:{args.port}/ ({store} store, pid {os.getpid()})", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="rosterbook",
-                   clear_untrusted_proxy_headers=True, recv_bytes=RECV_BYTES)
+    print("\n".join(start_lines(app, args.host, args.port)), flush=True)
+    server.run()
     return 0
+
+
+def listen_problem(host: str, port: int, exc: OSError) -> str:
+    """Why the server cannot listen, in one line that says what to do."""
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use, probably by another rosterbook serve: stop that one, "
+                "or choose another port with --port.")
+    if exc.errno == errno.EACCES:
+        return f"this user may not listen on port {port} (ports below 1024 need administrator rights): choose another with --port."
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return f"{host} is not an address of this machine: choose one with --host (127.0.0.1 is this machine only)."
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}."
+
+
+def start_lines(app, host: str, port: int) -> list[str]:
+    """What `serve` says when it starts: where, which store, how passwords are kept (no secrets)."""
+    from sqlalchemy.engine import make_url
+
+    from .exports import describe_duration
+    from .passwords import KEY_FILE, keeper
+
+    url = make_url(app.config["DATABASE_URL"])
+    address = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    store = (f"SQLite, {url.database}" if url.get_backend_name() == "sqlite"
+             else f"PostgreSQL, {url.render_as_string(hide_password=True)}")
+    kept = keeper(app).retention
+    key = ("ROSTERBOOK_PASSWORD_KEY" if app.config.get("PASSWORD_KEY")
+           else os.path.join(app.instance_path, KEY_FILE))
+    passwords = (f"kept encrypted for {describe_duration(kept)} after an import (key: {key})" if kept
+                 else "not kept (ROSTERBOOK_PASSWORD_RETENTION is 0)")
+    return [f"rosterbook serve: {address}/ (pid {os.getpid()})",
+            f"  web pages for admins {address}/, the import API {address}/api/v1, the templates on the pages",
+            f"  store: {store}",
+            f"  passwords: {passwords}"]
 
 
 def run_passwords_purge(args: argparse.Namespace) -> int:
@@ -229,17 +279,24 @@ def run_token_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_password(args: argparse.Namespace, command: str) -> str | None:
+    """The password from standard input, or asked twice; None (and a message) when they differ."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if password != getpass.getpass("Repeat the password: "):
+        print(f"rosterbook admin {command}: the passwords differ; nothing was changed", file=sys.stderr)
+        return None
+    return password
+
+
 def run_admin_create(args: argparse.Namespace) -> int:
     from .accounts import AccountError, create_admin
     from .db import session_scope
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Repeat the password: "):
-            print("rosterbook admin create: the passwords differ; nothing was created", file=sys.stderr)
-            return 1
+    password = _new_password(args, "create")
+    if password is None:
+        return 1
     try:
         with session_scope(_app()) as session:
             create_admin(session, args.username, password)
@@ -247,4 +304,48 @@ def run_admin_create(args: argparse.Namespace) -> int:
         print(f"rosterbook admin create: {exc}", file=sys.stderr)
         return 1
     print(f"Created the admin {args.username.strip()!r}.")
+    return 0
+
+
+def run_admin_list(args: argparse.Namespace) -> int:
+    from .accounts import list_admins
+    from .db import session_scope
+    from .models import aware
+
+    with session_scope(_app()) as session:
+        admins = list_admins(session)
+        for admin in admins:
+            print(f"{admin.username}\tcreated {aware(admin.created_at):%Y-%m-%d %H:%M} UTC")
+    if not admins:
+        print("No admin accounts yet: 'rosterbook admin create NAME' makes one.", file=sys.stderr)
+    return 0
+
+
+def run_admin_delete(args: argparse.Namespace) -> int:
+    from .accounts import delete_admin
+    from .db import session_scope
+
+    with session_scope(_app()) as session:
+        deleted = delete_admin(session, args.username)
+    if not deleted:
+        print(f"rosterbook admin delete: there is no admin named {args.username.strip()!r}", file=sys.stderr)
+        return 1
+    print(f"Deleted the admin {args.username.strip()!r}: their sign-ins end now. Batches they imported stay.")
+    return 0
+
+
+def run_admin_password(args: argparse.Namespace) -> int:
+    from .accounts import AccountError, set_password
+    from .db import session_scope
+
+    password = _new_password(args, "password")
+    if password is None:
+        return 1
+    try:
+        with session_scope(_app()) as session:
+            set_password(session, args.username, password)
+    except AccountError as exc:
+        print(f"rosterbook admin password: {exc}", file=sys.stderr)
+        return 1
+    print(f"Set a new password for {args.username.strip()!r}: sign-ins made with the old one end now.")
     return 0

@@ -146,13 +146,15 @@ def _is_secret(profile: Profile, header: Any) -> bool:
 def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[str, Any]], *,
                  idempotency_key: str | None, submitted_by: str, source: Mapping[str, Any] | None = None,
                  settings: Mapping[str, Any] | None = None, passwords: PasswordKeeper | None = None,
-                 on_existing: str = SKIP) -> BatchResult:
+                 on_existing: str = SKIP, refused: Mapping[int, list[dict[str, Any]]] | None = None) -> BatchResult:
     """Validate and store one batch; the answer the API returns with 201.
 
     With PASSWORDS (the app's keeper), the accepted rows' passwords are kept sealed for the
     export; without, they are not kept. ON_EXISTING says what becomes of a row whose user is
     stored with other values: skip (a conflict, reported with the differences) or replace (the
-    row is stored as the user's new version).
+    row is stored as the user's new version). REFUSED, by sheet row number, holds the errors of
+    rows the caller has judged already (the upload page's check): they are stored rejected with
+    those errors, for the record, and never imported.
 
     The session must have no pending changes: this function ends its transaction (commit on
     success, rollback on failure). Raises UnknownProfile, BatchInvalid or IdempotencyConflict.
@@ -163,7 +165,9 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
     # Computed once, when first needed: for a key already stored, or to be stored with the batch.
     if on_existing not in (SKIP, REPLACE):
         raise ValueError(f"on_existing is {SKIP!r} or {REPLACE!r}, not {on_existing!r}")
-    options = {"on_existing": on_existing} if on_existing != SKIP else None
+    options = {"on_existing": on_existing} if on_existing != SKIP else {}
+    if refused:
+        options["refused"] = sorted(refused)
     digest = cache(partial(request_hash, profile_id, records, source, settings, submitted_by, options))
     _end_read_transaction(session)
     if idempotency_key is not None:
@@ -171,7 +175,7 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
         session.rollback()
         if replay is not None:
             return replay
-    judged = judge(profile, records, numbers, settings)
+    judged = judge(profile, records, numbers, settings, refused)
     judged.on_existing = on_existing
     by_copy = True
     for attempt in range(1, RETRIES + 1):
@@ -209,8 +213,10 @@ def _end_read_transaction(session: Session) -> None:
 # --------------------------------------------------------------------------- validation
 
 def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Sequence[int],
-          settings: Mapping[str, Any] | None) -> _Batch:
-    """Validate every row with the profile and mark in-batch repeats of a login key as duplicates."""
+          settings: Mapping[str, Any] | None, refused: Mapping[int, list[dict[str, Any]]] | None = None) -> _Batch:
+    """Validate every row with the profile and mark in-batch repeats of a login key as duplicates;
+    rows in REFUSED (by row number) are rejected with the errors given."""
+    refused = refused or {}
     report = validate_records(profile, records, row_numbers=numbers, settings=settings, login_key_duplicates=False)
     file_errors = [f for f in report.file_findings if f.level is Level.ERROR]
     if file_errors:
@@ -231,6 +237,8 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
         values = result.values
         findings = result.findings
         errors = [{"column": f.column, "message": f.message} for f in findings if f.level is error] if findings else []
+        if refused and number in refused:
+            errors = list(refused[number]) or [{"column": None, "message": "This row has errors"}]
         # Stored as the engine gives them, empty cells of the row's columns included; no copy
         # of 10,000 dicts to drop them (the batch page shows only filled values).
         judged = Judged(position, number, REJECTED if errors else ACCEPTED, values, errors,
@@ -488,14 +496,19 @@ def stored_outcomes(session: Session, batch_id: int) -> list[RowOutcome]:
 
 
 def stored_rows(session: Session, batch_id: int) -> list[dict[str, Any]]:
-    """Every row's outcome as stored now, with its withdrawal (GET /api/v1/imports/<id>)."""
+    """Every row's outcome as stored now (GET /api/v1/imports/<id>): the import's answer, and
+    for a withdrawn row when and by whom."""
     rows = session.execute(
         select(BatchRow.row_number, BatchRow.status, BatchRow.id, BatchRow.duplicate_of, BatchRow.errors,
                BatchRow.notes, BatchRow.withdrawn_at, BatchRow.withdrawn_by)
         .where(BatchRow.batch_id == batch_id).order_by(BatchRow.position))
-    return [{**outcome(number, status, row_id if status == ACCEPTED else duplicate_of, errors, notes),
-             "withdrawn_at": aware(withdrawn_at), "withdrawn_by": withdrawn_by}
-            for number, status, row_id, duplicate_of, errors, notes, withdrawn_at, withdrawn_by in rows]
+    found = []
+    for number, status, row_id, duplicate_of, errors, notes, withdrawn_at, withdrawn_by in rows:
+        answer = outcome(number, status, row_id if status == ACCEPTED else duplicate_of, errors, notes)
+        if withdrawn_at is not None:
+            answer.update(withdrawn_at=aware(withdrawn_at), withdrawn_by=withdrawn_by)
+        found.append(answer)
+    return found
 
 
 def batch_result(session: Session, batch: Batch) -> BatchResult:

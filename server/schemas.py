@@ -11,11 +11,13 @@ import re
 from itertools import chain
 from typing import Annotated, Any, Literal
 
-from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
+from typing_extensions import NotRequired, TypedDict  # pydantic needs this one before Python 3.12
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WrapValidator, field_validator, model_validator
 
 from addin.profiles import all_profiles
+
+from .limits import too_many_rows
 
 Status = Literal["accepted", "rejected", "duplicate", "conflict"]
 OnExisting = Literal["skip", "replace"]
@@ -139,8 +141,9 @@ class ImportRequest(BaseModel):
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> ImportRequest:
         limit = (info.context or {}).get("max_batch_rows")
-        if limit is not None and len(self.rows) > limit:
-            raise ValueError(f"this batch has {len(self.rows)} rows; the server takes at most {limit} per batch: split it")
+        problem = too_many_rows(len(self.rows), limit) if limit is not None else None
+        if problem:
+            raise ValueError(f"this batch has {problem}")
         numbers = self.source.row_numbers if self.source else None
         if numbers is not None:
             if len(numbers) != len(self.rows):
@@ -202,8 +205,10 @@ class BatchSummary(BaseModel):
 
 
 class StoredRowOutcome(RowOutcome):
-    withdrawn_at: Annotated[dt.datetime | None, Field(description="When this row was withdrawn, if it was")]
-    withdrawn_by: str | None
+    """A row as stored now: its answer, and when it was withdrawn, who withdrew it (only then)."""
+
+    withdrawn_at: NotRequired[dt.datetime]
+    withdrawn_by: NotRequired[str]
 
 
 class BatchDetail(BatchSummary):

@@ -244,9 +244,11 @@ def test_the_batch_page_says_until_when_passwords_are_held_and_erases_them(app):
     assert answer.status_code == 303
     page = web.get(answer.headers["Location"]).text
     assert f"The passwords of batch {result.batch_id} are erased." in page and "Erased on" in page
+    assert f'href="/batches/{result.batch_id}/export"' not in page  # no link to a file that cannot be made
+    assert "needs a password on every line, and this batch's passwords" in page
     refused = web.get(f"/batches/{result.batch_id}/export")
-    assert refused.status_code == 303
-    assert "needs a Password on every line" in web.get(refused.headers["Location"]).text.replace("&#39;", "'")
+    assert refused.status_code == 409
+    assert "needs a Password on every line" in refused.text.replace("&#39;", "'")
     # a form without its CSRF token does nothing
     assert web.post(f"/batches/{result.batch_id}/passwords/erase").status_code == 400
 

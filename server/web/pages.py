@@ -106,6 +106,7 @@ def batch(batch_id: int):
     exportable = found.accepted - found.withdrawn
     return render_template("batch.html", batch=summary(found), profile=profile, rows=rows, user=user,
                            history=history, files=export_files(profile, exportable) if profile else 1,
+                           needs_passwords=bool(profile and any(c.secret and c.required for c in profile.columns)),
                            retention=describe_duration(keeper().retention),
                            headers={c.key: c.header for c in profile.columns} if profile else {},
                            status=status, statuses=STATUSES, shown=shown, page=page,
@@ -121,8 +122,9 @@ def export(batch_id: int):
     try:
         return export_response(batch_export(get_db(), found, keeper()))
     except ExportRefused as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("pages.batch", batch_id=found.id), 303)
+        # An error page, not a redirect: the batch page's link downloads what it gets, and a
+        # browser reports a refused download instead of saving a page as the file.
+        abort(409, exc.message)
 
 
 @bp.post("/batches/<int:batch_id>/rows/<int:row_id>/replace")

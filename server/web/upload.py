@@ -16,6 +16,7 @@ from addin.rules.findings import Level
 
 from ..db import get_db
 from ..imports import BatchInvalid, IdempotencyConflict, submit_batch
+from ..limits import too_many_rows
 from ..models import Batch
 from ..passwords import keeper
 from .auth import current_admin, require_admin
@@ -66,9 +67,15 @@ def _result(upload: CheckedUpload):
     with_findings = [r for r in report.rows if r.findings]
     return render_template("upload_result.html", upload=upload, rows=with_findings[:ROWS_SHOWN],
                            hidden_rows=max(0, len(with_findings) - ROWS_SHOWN), kind=row_kind,
-                           on_existing=on_existing_choice(upload),
+                           on_existing=on_existing_choice(upload), too_big=batch_limit_problem(upload),
                            fixed=report.total(Level.FIXED), warnings=report.total(Level.WARNING),
                            content=base64.b64encode(upload.content).decode("ascii"))
+
+
+def batch_limit_problem(upload: CheckedUpload) -> str | None:
+    """The server's batch limit counts every row of the file (rejected rows are recorded too)."""
+    problem = too_many_rows(len(upload.report.rows), current_app.config["MAX_BATCH_ROWS"])
+    return f"{upload.filename} has {problem}." if problem else None
 
 
 def on_existing_choice(upload: CheckedUpload) -> str:
@@ -113,6 +120,8 @@ def import_rows():
     if not upload.valid_rows:
         return _refused(upload, "Nothing was imported: no row is free of errors. Fix the red cells in the "
                                 "checked workbook and upload it again.")
+    if (too_big := batch_limit_problem(upload)) is not None:
+        return _refused(upload, too_big)
     db = get_db()
     key = upload_key(current_app.config["SECRET_KEY"], upload.profile.id, upload.content)
     earlier = db.scalar(select(Batch).where(Batch.idempotency_key == key))

@@ -110,11 +110,15 @@ def annotated_workbook(upload: CheckedUpload) -> bytes:
 
 
 def batch_request(upload: CheckedUpload, on_existing: str) -> dict[str, Any]:
-    """The valid rows as the import service takes them (as the workbook's Submit sends them)."""
+    """The file's rows as the import service takes them (as the workbook's Submit sends them): the
+    valid ones to import, and those with errors refused with them, so the batch records them."""
     conf = {k: v for k, v in upload.table.settings.items() if k != ON_EXISTING_KEY}  # the page's choice instead
-    body = import_request(upload.report, upload.valid_rows, workbook=upload.filename, conf=conf)
+    body = import_request(upload.report, upload.report.rows, workbook=upload.filename, conf=conf)
+    refused = {r.row: [{"column": f.column, "message": f.message} for f in r.findings if f.level is Level.ERROR]
+               for r in upload.report.rows if not r.ok}
     return {"profile_id": body["profile"], "records": body["rows"], "source": body["source"],
-            "settings": profile_settings(upload.profile, upload.table.settings), "on_existing": on_existing}
+            "settings": profile_settings(upload.profile, upload.table.settings), "on_existing": on_existing,
+            "refused": refused}
 
 
 def file_on_existing(upload: CheckedUpload) -> str:
