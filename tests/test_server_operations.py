@@ -125,3 +125,27 @@ def test_the_upload_page_keeps_to_the_server_s_batch_limit(app):
     assert refused.status_code == 422 and message in refused.text
     with session_scope(app) as session:
         assert session.scalars(select(Batch)).all() == []
+
+
+def test_rows_refused_by_the_upload_page_are_stored_rejected_with_its_errors(store_app):
+    from server.db import new_session
+    from server.imports import submit_batch
+    from server.models import BatchRow
+
+    rows = example_rows("controlpanel", 3, 7000)
+    rows[1]["Username"] = "bad\x00user"  # a NUL in a refused row is stored (escaped), never imported
+    refused = {2: [{"column": "Username", "message": "Username: contains the control character NUL"}]}
+    session = new_session(store_app)
+    try:
+        result = submit_batch(session, "controlpanel", rows, idempotency_key="upload-key", submitted_by="alice",
+                              refused=refused)
+        again = submit_batch(session, "controlpanel", rows, idempotency_key="upload-key", submitted_by="alice",
+                             refused=refused)
+    finally:
+        session.close()
+    assert [r["status"] for r in result.rows] == ["accepted", "rejected", "accepted"] and again == result
+    assert result.rows[1]["errors"] == refused[2]
+    with session_scope(store_app) as session:
+        stored = session.scalars(select(BatchRow).order_by(BatchRow.position)).all()
+    assert stored[1].values["username"] == "bad\x00user" and "password" not in stored[1].values
+    assert (stored[1].status, stored[1].login_key, stored[1].errors) == ("rejected", None, refused[2])
