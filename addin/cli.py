@@ -128,6 +128,8 @@ def _print_summary(result) -> None:
         print(f"Format: {profile.title}, recognised by the file's header row (name another with --profile)")
     elif report.profile_from == FROM_TEMPLATE:
         print(f"Format: {profile.title}, as the workbook's settings say")
+    for note in report.notes:
+        print(f"Note: {note}")
     file_level = [f for f in report.file_findings if f.level is not Level.FIXED]
     if file_level:
         print("About the whole file:")

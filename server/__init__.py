@@ -34,6 +34,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         TRUSTED_PROXIES=settings.trusted_proxies,
         DB_POOL_SIZE=settings.db_pool_size,
         SECRET_KEY=settings.secret_key,
+        PASSWORD_KEY=settings.password_key,
+        PASSWORD_RETENTION=settings.password_retention,
         JSON_SORT_KEYS=False,
     )
     app.config.update(test_config)
@@ -43,11 +45,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_secret_key(instance_path)
     app.json.sort_keys = False
 
-    from . import db, errors, web
+    from . import access_log, db, errors, web
+    from .passwords import EXTENSION, keeper_from_config
     from .api import bp as api_bp
     from .xlwings_endpoints import bp as xlwings_bp
 
+    access_log.init_app(app)  # first: its timer starts before any other hook
     db.init_app(app)
+    app.extensions[EXTENSION] = keeper_from_config(app.config, instance_path)
     errors.register(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(xlwings_bp)

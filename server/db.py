@@ -50,6 +50,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=FULL")  # an answered 201 survives a power cut too
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # erased passwords: freed pages are overwritten with zeros
         if checkpointer is not None:
             cursor.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
         cursor.close()

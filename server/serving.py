@@ -93,12 +93,11 @@ def waitress_options(config: dict[str, Any], threads: int) -> dict[str, Any]:
     }
 
 
-def serve(app: Flask, host: str, port: int, threads: int) -> None:
-    """Run the app until the process is stopped."""
+def make_server(app: Flask, host: str, port: int, threads: int):
+    """The listening server for the app (run it with .run()); OSError when it cannot listen."""
     sockets: dict[int, Any] = {}
     server = create_server(app, map=sockets, host=host, port=port, **waitress_options(app.config, threads))
     for listener in list(sockets.values()):  # one per address the host name resolves to
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = _Channel
-    server.print_listen("Serving on http://{}:{}")
-    server.run()
+    return server

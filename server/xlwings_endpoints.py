@@ -25,6 +25,7 @@ from .auth import bearer_token, key_scope, owner_of
 from .db import get_db
 from .errors import validation_details
 from .imports import BatchInvalid, IdempotencyConflict, submit_batch
+from .passwords import keeper
 from .schemas import ImportRequest
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class InProcessSender:
         try:
             result = submit_batch(get_db(), batch.profile, batch.rows, idempotency_key=idempotency_key(self.token, body),
                                   submitted_by=self.owner, key_scope=key_scope(self.owner), source=source,
-                                  settings=batch.settings)
+                                  settings=batch.settings, passwords=keeper(), on_existing=batch.on_existing)
         except BatchInvalid as exc:
             raise ImportFailed(exc.message) from None
         except IdempotencyConflict as exc:

@@ -34,7 +34,7 @@ class TestExitStatusAndJson:
         done = run(source, "--profile", "iplum", "--json", check_exit=1)
         report = json.loads(done.stdout)  # exactly one object: json.loads fails on anything more
         assert set(report) == {"profile", "rows", "errors", "warnings", "fixed", "findings", "profile_from",
-                               "settings", "unknown_columns"}
+                               "settings", "unknown_columns", "notes"}
         assert report["profile"] == "iplum" and report["rows"] == 11 and report["errors"] > 0
         scientific = next(f for f in report["findings"] if f["value"] == "1.40812E+10")
         assert scientific == {"row": 6, "column": "Phone #", "level": "error", "value": "1.40812E+10",

@@ -269,7 +269,8 @@ def test_rosterbook_validate_agrees_with_the_saved_file(typed_and_saved, profile
     assert run.returncode == 0, run.stderr + run.stdout
     assert json.loads(run.stdout) == {"profile": profile_id, "rows": 1, "errors": 0, "warnings": 0,
                                       "fixed": 0, "findings": [], "profile_from": "template",
-                                      "settings": {"phone_region": None, "locale": None}, "unknown_columns": []}
+                                      "settings": {"phone_region": None, "locale": None}, "unknown_columns": [],
+                                      "notes": []}
     report = check_file(path, None, annotate=False).report
     profile = get_profile(profile_id)
     typed = {profile.columns[col].key: text for col, text in typed_cells(profile_id)}

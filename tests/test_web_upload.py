@@ -67,21 +67,26 @@ def test_checking_an_example_shows_its_findings_and_gives_the_annotated_workbook
 
 
 @pytest.mark.parametrize("profile_id", PROFILES)
-def test_import_stores_only_the_valid_rows(app, web, profile_id):
+def test_import_stores_the_valid_rows_and_records_the_others_as_rejected(app, web, profile_id):
     expected = check_file(EXAMPLES / f"{profile_id}.xlsx", profile_id, annotate=False)
     valid_rows = [r.row for r in expected.report.rows if r.ok]
-    invalid_rows = [r.row for r in expected.report.rows if not r.ok]
-    assert valid_rows and invalid_rows  # the example mixes both
+    invalid = {r.row: r for r in expected.report.rows if not r.ok}
+    assert valid_rows and invalid  # the example mixes both
     page = upload_example(web, profile_id).text
     answer = web.press(page, "Import")
     assert answer.status_code == 302
     [batch] = batches(app)
     assert answer.headers["Location"] == f"/batches/{batch.id}"
-    assert (batch.accepted, batch.rejected, batch.duplicates) == (len(valid_rows), 0, 0)
+    assert (batch.accepted, batch.rejected, batch.duplicates) == (len(valid_rows), len(invalid), 0)
     assert (batch.profile, batch.submitted_by, batch.source["workbook"]) == (profile_id, ADMIN, f"{profile_id}.xlsx")
-    assert stored(app) == [(batch.id, "accepted", row) for row in valid_rows]
+    assert stored(app) == [(batch.id, "accepted" if r.ok else "rejected", r.row) for r in expected.report.rows]
+    with session_scope(app) as session:
+        recorded = {row.row_number: row.errors for row in session.scalars(
+            select(BatchRow).where(BatchRow.status == "rejected"))}
+    assert recorded == {row: [{"column": f.column, "message": f.message} for f in result.findings
+                              if f.level == "error"] for row, result in invalid.items()}
     shown = web.get(answer.headers["Location"]).text
-    assert f"{len(valid_rows)} imported, 0 duplicates" in shown
+    assert f"{len(valid_rows)} imported, 0 duplicates (imported before, not again), {len(invalid)} rejected" in shown
 
 
 def test_a_second_click_or_a_second_upload_imports_nothing_twice(app, web):
@@ -113,7 +118,7 @@ def test_a_double_click_at_the_same_moment_imports_once(app, web):
     assert [a.status_code for a in answers] == [302, 302]
     assert answers[0].headers["Location"] == answers[1].headers["Location"]
     [batch] = batches(app)
-    assert len(stored(app)) == batch.accepted
+    assert len(stored(app)) == batch.accepted + batch.rejected
 
 
 def test_the_same_file_from_another_admin_points_to_the_first_import(app, web):
@@ -137,21 +142,22 @@ def test_rows_imported_earlier_are_reported_as_duplicates(app, web):
     assert "was already imported (batch 1, row 2)" in text
 
 
-def test_a_headerless_csv_with_passwords_imports_without_keeping_them(app, web):
+def test_a_headerless_csv_with_passwords_keeps_them_only_encrypted(app, web):
     content = "ann,Secret-Pass-1,basic\r\nbob,Secret-Pass-2,,Bob,,Builder,1\r\nbad user,Secret-Pass-3\r\n".encode()
     page = upload(web, content, "users.csv", "controlpanel").text
     assert "Import the 2 valid rows" in page
     answer = web.press(page, "Import")
     assert answer.status_code == 302
-    assert [row for _, _, row in stored(app)] == [1, 2]
+    assert [(status, row) for _, status, row in stored(app)] == [("accepted", 1), ("accepted", 2), ("rejected", 3)]
     with session_scope(app) as session:
         values = list(session.scalars(select(BatchRow.values)))
+    assert values[2]["username"] == "bad user" and "password" not in values[2]
     assert values[1]["admin"] == "TRUE" and "password" not in values[0] and "password" not in values[1]
     database = Path(app.config["DATABASE_URL"].removeprefix("sqlite:///"))
     for path in database.parent.glob(database.name + "*"):  # the file, its WAL and shared memory
         assert b"Secret-Pass" not in path.read_bytes(), path.name
     export = web.get(answer.headers["Location"] + "/export").data.decode()
-    assert export.splitlines() == ["ann,,basic", "bob,,,Bob,,Builder,TRUE"]
+    assert export.splitlines() == ["ann,Secret-Pass-1,basic", "bob,Secret-Pass-2,,Bob,,Builder,TRUE"]
 
 
 def test_a_filled_template_says_its_own_format(web, tmp_path):

@@ -16,6 +16,7 @@ from .readers import Table, read_table
 
 # How the format was chosen, as Report.profile_from says it and a summary words it.
 FROM_OPTION, FROM_TEMPLATE, FROM_HEADERS = "option", "template", "headers"
+VENDOR_FILE_SUFFIXES = (".csv", ".txt")
 
 
 @dataclass
@@ -40,15 +41,16 @@ def choose_profile(table: Table, profile_id: str | None) -> tuple[Profile, str]:
     return profile, FROM_HEADERS
 
 
-def check_table(table: Table, profile_id: str | None,
-                overrides: Mapping[str, Any] | None = None) -> tuple[Profile, Report]:
+def check_table(table: Table, profile_id: str | None, overrides: Mapping[str, Any] | None = None,
+                vendor_file: bool = False) -> tuple[Profile, Report]:
     """Validate a table read from a file; the template's own profile and settings apply, with
-    overrides (the command line's --region and --locale, the upload page's field) over them."""
+    overrides (the command line's --region and --locale, the upload page's field) over them.
+    vendor_file: the file goes to the vendor as it is (its per-file limit of users is an error)."""
     profile, chosen_by = choose_profile(table, profile_id)
     named = table.settings.get(PROFILE_KEY)
     settings = profile_settings(profile, table.settings)
     settings.update({k: v for k, v in (overrides or {}).items() if v not in (None, "")})
-    report = validate(profile, table.rows, start_row=table.start_row, settings=settings)
+    report = validate(profile, table.rows, start_row=table.start_row, settings=settings, vendor_file=vendor_file)
     report.profile_from = chosen_by
     if named and named.casefold() != profile.id:
         report.file_findings.insert(0, Finding(Level.WARNING,
@@ -61,8 +63,11 @@ def check_table(table: Table, profile_id: str | None,
 
 def check_file(path: Path, profile_id: str | None, out: Path | None = None, annotate: bool = True,
                overrides: Mapping[str, Any] | None = None) -> FileCheck:
+    """`rosterbook validate`: a CSV is checked as the vendor's file; a workbook (a template's rows,
+    imported through rosterbook, whose export splits them) is not."""
     table = read_table(path)
-    profile, report = check_table(table, profile_id, overrides)
+    profile, report = check_table(table, profile_id, overrides,
+                                  vendor_file=path.suffix.lower() in VENDOR_FILE_SUFFIXES)
     target = None
     if annotate:
         target = out or annotated_path(path)

@@ -244,6 +244,19 @@ class ExportSpec(BaseModel):
     delimiter: str = ","
 
 
+class ChangeSpec(BaseModel):
+    """Rows that change a user the target system already has, rather than create one: those whose
+    COLUMN holds one of VALUES (iPass's action update, edit or remove)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    column: str
+    values: tuple[str, ...]
+
+    def is_change(self, values: Mapping[str, str]) -> bool:
+        return values.get(self.column) in self.values
+
+
 class Profile(BaseModel):
     """A target format: its columns in the vendor's order and every file-level rule."""
 
@@ -267,10 +280,13 @@ class Profile(BaseModel):
     notes: tuple[str, ...] = ()  # the seed's advice, shown on the Instructions sheet
     decisions: tuple[str, ...] = ()  # where the seed is ambiguous and what we chose
     file_kind: Literal["csv", "csv or xlsx"] = "csv"
+    changes: ChangeSpec | None = None  # rows that change a stored user; None: every row creates one
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
         keys = [c.key for c in self.columns]
+        if self.changes is not None and self.changes.column not in keys:
+            raise ValueError(f"profile {self.id} names unknown column {self.changes.column}")
         if len(set(keys)) != len(keys):
             raise ValueError(f"profile {self.id} has duplicated column keys")
         tokens = [t for c in self.columns for t in c.tokens]

@@ -75,6 +75,7 @@ class Report:
     rows: list[RowResult]
     file_findings: list[Finding]
     profile_from: str | None = None  # how the format was chosen: 'option', 'template' or 'headers'
+    notes: list[str] = field(default_factory=list)  # about the whole file, not problems (how many export files)
 
     def findings(self) -> Iterable[Finding]:
         yield from self.file_findings
@@ -105,6 +106,7 @@ class Report:
             # likely is: what a column-mapping step can start from
             "unknown_columns": [u.as_dict() for u in self.header.unknown],
             "findings": [f.as_dict() for f in self.findings()],
+            "notes": list(self.notes),
         }
 
 
@@ -265,21 +267,24 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
 
 def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int = 1,
              settings: Mapping[str, Any] | ProfileSettings | None = None,
-             row_numbers: Sequence[int] | None = None, login_key_duplicates: bool = True) -> Report:
+             row_numbers: Sequence[int] | None = None, login_key_duplicates: bool = True,
+             vendor_file: bool = False) -> Report:
     """Validate a sheet region: the header row (absent in headerless files) and then the data rows.
 
     start_row is the sheet row number of the first row given; row_numbers, when given, are the
     sheet row numbers of every row given (for filtered or re-ordered ranges). With
     login_key_duplicates=False a repeated login key is not an error here: the import server
-    reports such rows as duplicates itself (the first one is imported).
+    reports such rows as duplicates itself (the first one is imported). vendor_file says the
+    rows are the very file the vendor receives, so the vendor's limit of users per file is an
+    error; rows meant for rosterbook only get a note of how many files its export will make.
     """
     with collector_paused():
         return _validate(profile, rows if isinstance(rows, list) else list(rows), start_row, settings,
-                         row_numbers, login_key_duplicates)
+                         row_numbers, login_key_duplicates, vendor_file)
 
 
 def _validate(profile: Profile, rows: list[Sequence[Any]], start_row: int, settings: Any,
-              row_numbers: Sequence[int] | None, login_key_duplicates: bool) -> Report:
+              row_numbers: Sequence[int] | None, login_key_duplicates: bool, vendor_file: bool) -> Report:
     file_findings: list[Finding] = []
     settings_obj = _settings(profile, settings, file_findings)
     numbers = row_numbers if row_numbers is not None else range(start_row, start_row + len(rows))
@@ -292,9 +297,10 @@ def _validate(profile: Profile, rows: list[Sequence[Any]], start_row: int, setti
     file_findings.extend(header.findings)
 
     results = _check_rows(profile, header, settings_obj, rows, data_from, numbers)
-    _check_row_limit(profile, results, file_findings)
+    notes: list[str] = []
+    _check_row_limit(profile, results, file_findings if vendor_file else None, notes)
     _check_duplicates(profile, results, login_key_duplicates)
-    return Report(profile, settings_obj, header, results, file_findings)
+    return Report(profile, settings_obj, header, results, file_findings, notes=notes)
 
 
 def validate_records(profile: Profile, records: Sequence[Mapping[str, Any]], *,
@@ -338,11 +344,27 @@ def _too_many_values(profile: Profile, cells: Sequence[Any], result: RowResult) 
             f"{len(profile.columns)} (check for a stray comma)", None, result.row, to_text(extra[0])))
 
 
-def _check_row_limit(profile: Profile, results: list[RowResult], findings: list[Finding]) -> None:
-    if profile.max_rows is not None and len(results) > profile.max_rows:
+def _check_row_limit(profile: Profile, results: list[RowResult], findings: list[Finding] | None,
+                     notes: list[str]) -> None:
+    """The vendor's limit of users per file: an error in the vendor's own file (FINDINGS), and
+    otherwise a note of how many files rosterbook's export will make."""
+    limit = profile.max_rows
+    if limit is None or len(results) <= limit:
+        return
+    if findings is not None:
         findings.append(Finding(Level.ERROR,
-            f"This file has {len(results)} users; {profile.title} accepts at most {profile.max_rows} "
-            f"per file. Split it into files of {profile.max_rows} rows or fewer"))
+            f"This file has {len(results)} users; {profile.title} accepts at most {limit} "
+            f"per file. Split it into files of {limit} rows or fewer"))
+        return
+    files = export_files(profile, len(results))
+    notes.append(f"These {len(results):,} users are more than the {limit} {profile.title} takes per file: "
+                 f"rosterbook's export of them will be {files} files of at most {limit} users each (a ZIP), "
+                 "to upload one after the other.")
+
+
+def export_files(profile: Profile, users: int) -> int:
+    """How many vendor files an export of USERS users makes."""
+    return max(1, -(-users // profile.max_rows)) if profile.max_rows else 1
 
 
 def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bool = True) -> None:

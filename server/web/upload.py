@@ -16,10 +16,12 @@ from addin.rules.findings import Level
 
 from ..db import get_db
 from ..imports import BatchInvalid, IdempotencyConflict, submit_batch
+from ..limits import too_many_rows
 from ..models import Batch
+from ..passwords import keeper
 from .auth import current_admin, require_admin
 from .upload_check import (ACCEPTED_SUFFIXES, KEY_SCOPE, CheckedUpload, UploadProblem, annotated_workbook,
-                           batch_request, check_upload, clean_filename, upload_key)
+                           batch_request, check_upload, clean_filename, file_on_existing, upload_key)
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 bp.before_request(require_admin)
@@ -65,8 +67,21 @@ def _result(upload: CheckedUpload):
     with_findings = [r for r in report.rows if r.findings]
     return render_template("upload_result.html", upload=upload, rows=with_findings[:ROWS_SHOWN],
                            hidden_rows=max(0, len(with_findings) - ROWS_SHOWN), kind=row_kind,
+                           on_existing=on_existing_choice(upload), too_big=batch_limit_problem(upload),
                            fixed=report.total(Level.FIXED), warnings=report.total(Level.WARNING),
                            content=base64.b64encode(upload.content).decode("ascii"))
+
+
+def batch_limit_problem(upload: CheckedUpload) -> str | None:
+    """The server's batch limit counts every row of the file (rejected rows are recorded too)."""
+    problem = too_many_rows(len(upload.report.rows), current_app.config["MAX_BATCH_ROWS"])
+    return f"{upload.filename} has {problem}." if problem else None
+
+
+def on_existing_choice(upload: CheckedUpload) -> str:
+    """The page's choice for users stored with other values: as sent, else as the file's template says."""
+    chosen = request.form.get("on_existing")
+    return chosen if chosen in ("skip", "replace") else file_on_existing(upload)
 
 
 def row_kind(row: RowResult) -> str:
@@ -106,14 +121,19 @@ def import_rows():
     if not upload.valid_rows:
         return _refused(upload, "Nothing was imported: no row is free of errors. Fix the red cells in the "
                                 "checked workbook and upload it again.")
+    if (too_big := batch_limit_problem(upload)) is not None:
+        return _refused(upload, too_big)
     db = get_db()
-    key = upload_key(current_app.config["SECRET_KEY"], upload.key_context, upload.content)
+    choice = on_existing_choice(upload)
+    # the same file sent again to replace what it changed is a new import, not a double click
+    context = upload.key_context if choice == "skip" else f"{upload.key_context}:{choice}"
+    key = upload_key(current_app.config["SECRET_KEY"], context, upload.content)
     same_file = select(Batch).where(Batch.idempotency_scope == KEY_SCOPE, Batch.idempotency_key == key)
     earlier = db.scalar(same_file)
     if earlier is None:
         try:
             result = submit_batch(db, idempotency_key=key, key_scope=KEY_SCOPE, submitted_by=current_admin().username,
-                                  **batch_request(upload))
+                                  passwords=keeper(), **batch_request(upload, choice))
         except BatchInvalid as exc:
             return _refused(upload, exc.message)
         except IdempotencyConflict:  # the same file, sent at the same moment by someone else
@@ -122,7 +142,9 @@ def import_rows():
             flash(f"{upload.filename}: {len(upload.valid_rows)} valid row{'s' if len(upload.valid_rows) != 1 else ''} "
                   f"sent as batch {result.batch_id}: {result.accepted} imported, {result.duplicates} "
                   f"duplicate{'s' if result.duplicates != 1 else ''} (imported before, not again), "
-                  f"{result.rejected} rejected.", "success")
+                  f"{result.rejected} rejected"
+                  + (f", {result.conflicts} conflict{'s' if result.conflicts != 1 else ''} (imported before with "
+                     "other values, not imported: see below)" if result.conflicts else "") + ".", "success")
             return redirect(url_for("pages.batch", batch_id=result.batch_id))
     if earlier is None:
         abort(409, "This file is being imported right now by someone else. Open the list of batches in a moment.")

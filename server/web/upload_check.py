@@ -26,7 +26,7 @@ from addin.rules.columns import Profile
 from addin.rules.engine import Report, RowResult
 from addin.rules.findings import Level
 from addin.rules.import_request import import_request
-from addin.rules.settings import PROFILE_KEY, profile_settings
+from addin.rules.settings import ON_EXISTING_KEY, PROFILE_KEY, on_existing, profile_settings
 
 CSV_SUFFIXES = (".csv", ".txt")
 ACCEPTED_SUFFIXES = (*SPREADSHEET_SUFFIXES, *CSV_SUFFIXES)
@@ -128,12 +128,25 @@ def annotated_workbook(upload: CheckedUpload) -> bytes:
     return out.getvalue()
 
 
-def batch_request(upload: CheckedUpload) -> dict[str, Any]:
-    """The valid rows as the import service takes them (as the workbook's Submit sends them)."""
-    body = import_request(upload.report, upload.valid_rows, workbook=upload.filename, conf=upload.table.settings)
+def batch_request(upload: CheckedUpload, on_existing: str) -> dict[str, Any]:
+    """The file's rows as the import service takes them (as the workbook's Submit sends them): the
+    valid ones to import, and those with errors refused with them, so the batch records them."""
+    conf = {k: v for k, v in upload.table.settings.items() if k != ON_EXISTING_KEY}  # the page's choice instead
+    body = import_request(upload.report, upload.report.rows, workbook=upload.filename, conf=conf)
+    refused = {r.row: [{"column": f.column, "message": f.message} for f in r.findings if f.level is Level.ERROR]
+               for r in upload.report.rows if not r.ok}
     return {"profile_id": body["profile"], "records": body["rows"], "source": body["source"],
             "settings": {**profile_settings(upload.profile, upload.table.settings),
-                         **({"phone_region": upload.region} if upload.region else {})}}
+                         **({"phone_region": upload.region} if upload.region else {})},
+            "on_existing": on_existing, "refused": refused}
+
+
+def file_on_existing(upload: CheckedUpload) -> str:
+    """What the file's template asks for users stored with other values (skip unless it says replace)."""
+    try:
+        return on_existing(upload.table.settings) or "skip"
+    except ValueError:
+        return "skip"
 
 
 def upload_key(secret: str, profile_id: str, content: bytes) -> str:
