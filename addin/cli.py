@@ -7,25 +7,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from .files.limits import LimitSettingError, ReadLimits
+from .files.offline import FROM_HEADERS, FROM_TEMPLATE, FormatNotRecognised, check_file
+from .files.readers import UnreadableFile
 from .profiles import UnknownProfile, get_profile, profile_ids
+from .rules.columns import ProfileSettings
 from .rules.findings import Level
 from .rules.settings import DEFAULT_MODE, DEFAULT_SERVER_URL, MODES
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
-SUMMARY_LINES = 25
+SUMMARY_LINES = 25  # problems in rows
+FIXES_SHOWN = 20
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser("validate", help="check a filled .xlsx, .xlsm or .csv file",
                                 description="Check a filled file against a target format and write an annotated copy.")
     check.add_argument("file", type=Path)
-    check.add_argument("--profile", help=f"the target format: {', '.join(profile_ids())} "
-                                         "(optional for rosterbook templates, which name their own)")
+    check.add_argument("--profile", help=f"the target format: {', '.join(profile_ids())} (any case). Optional: "
+                                         "a rosterbook template names its own, otherwise the format whose "
+                                         "columns the header row matches best is used")
+    check.add_argument("--region", help="two-letter country code (US, GB, DE...) added to phone numbers written "
+                                        "without a country code; without it such numbers are errors")
+    check.add_argument("--locale", help="the language of the Excel that wrote the file, when not English (de, fr, "
+                                        "es, it, nl, pt, en-GB, en-US): its TRUE/FALSE words and date order are read")
     check.add_argument("--out", type=Path, help="where to write the annotated copy (default FILE.checked.xlsx)")
     check.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="print nothing; the exit status says it all (0 no errors, 1 errors, 2 unreadable)")
     check.add_argument("--no-copy", action="store_true", help="do not write an annotated copy")
     check.set_defaults(handler=run_validate)
 
@@ -33,7 +48,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                                 description="Write <profile>.xlsm for every format into a folder. The same "
                                             "input always gives the same bytes.")
     build.add_argument("--out", type=Path, default=Path("workbooks"), help="the folder (default: workbooks)")
-    build.add_argument("--profile", action="append", choices=profile_ids(),
+    build.add_argument("--profile", action="append", choices=profile_ids(), type=str.casefold,
                        help="only this format (repeat for several; default: all)")
     build.add_argument("--mode", choices=MODES, default=DEFAULT_MODE,
                        help="server: the buttons send the workbook to the import server (default); "
@@ -44,19 +59,19 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from .files.limits import LimitSettingError, ReadLimits
-    from .files.offline import check_file
-    from .files.readers import UnreadableFile
-
-    bar = ProgressBar() if sys.stderr.isatty() else None
+    bar = ProgressBar() if sys.stderr.isatty() and not args.quiet else None
     try:
-        if not args.profile and args.file.suffix.lower() == ".csv":
-            raise UnknownProfile("")
-        result = check_file(args.file, args.profile, args.out, annotate=not args.no_copy,
+        overrides = _overrides(args)
+        result = check_file(args.file, args.profile, args.out, annotate=not args.no_copy, overrides=overrides,
                             limits=ReadLimits.from_env(), progress=bar)
-    except (UnreadableFile, UnknownProfile, LimitSettingError) as exc:
+    except (UnreadableFile, UnknownProfile, _BadOption, LimitSettingError) as exc:
         _close(bar)
         print(f"rosterbook validate: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except FormatNotRecognised as exc:
+        _close(bar)
+        print(f"rosterbook validate: cannot tell which format {args.file} is: {exc}. Name it with --profile "
+              f"({', '.join(profile_ids())})", file=sys.stderr)
         return EXIT_UNREADABLE
     except PermissionError as exc:
         _close(bar)
@@ -64,11 +79,38 @@ def run_validate(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     _close(bar)
     report = result.report
-    if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False))
-    else:
-        _print_summary(result)
-    return EXIT_OK if report.ok else EXIT_ERRORS
+    status = EXIT_OK if report.ok else EXIT_ERRORS
+    if args.quiet:
+        return status
+    try:
+        if args.json:
+            print(json.dumps(report.as_json(), ensure_ascii=False))
+        else:
+            _print_summary(result)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`rosterbook validate ... | head -1`): nothing more to say, and
+        # Python must not report the failed flush at exit either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return status
+
+
+class _BadOption(ValueError):
+    """An option's value is not one rosterbook can use; the message says which and why."""
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, str]:
+    """--region and --locale, checked as the template's settings of the same meaning are."""
+    given = {"phone_region": args.region, "locale": args.locale}
+    given = {k: v for k, v in given.items() if v}
+    try:
+        ProfileSettings.model_validate(given)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        option = "--region" if error["loc"][0] == "phone_region" else "--locale"
+        message = str(error.get("ctx", {}).get("error") or error["msg"])
+        raise _BadOption(f"{option}: {message}") from None
+    return given
 
 
 class ProgressBar:
@@ -120,14 +162,34 @@ def run_build(args: argparse.Namespace) -> int:
 
 def _print_summary(result) -> None:
     report = result.report
-    print(f"{result.profile.title} ({result.profile.id}): {len(report.rows)} rows, {report.errors} errors, "
+    profile = result.profile
+    print(f"{profile.title} ({profile.id}): {len(report.rows)} rows, {report.errors} errors, "
           f"{report.total(Level.WARNING)} warnings, {report.total(Level.FIXED)} fixed")
-    findings = [f for f in report.findings() if f.level is not Level.FIXED]
-    for finding in findings[:SUMMARY_LINES]:
-        where = f"row {finding.row}" if finding.row else "file"
-        print(f"  {where}: {finding.level}: {finding.message}")
-    if len(findings) > SUMMARY_LINES:
-        print(f"  ... and {len(findings) - SUMMARY_LINES} more (see the annotated copy, or use --json)")
+    if report.profile_from == FROM_HEADERS:
+        print(f"Format: {profile.title}, recognised by the file's header row (name another with --profile)")
+    elif report.profile_from == FROM_TEMPLATE:
+        print(f"Format: {profile.title}, as the workbook's settings say")
+    for note in report.notes:
+        print(f"Note: {note}")
+    file_level = [f for f in report.file_findings if f.level is not Level.FIXED]
+    if file_level:
+        print("About the whole file:")
+        for finding in file_level:
+            print(f"  {finding.level}: {finding.message}")
+    in_rows = [f for r in report.rows for f in r.findings if f.level is not Level.FIXED]
+    if in_rows:
+        print("In the rows:")
+        for finding in in_rows[:SUMMARY_LINES]:
+            print(f"  row {finding.row}: {finding.level}: {finding.message}")
+        if len(in_rows) > SUMMARY_LINES:
+            print(f"  ... and {len(in_rows) - SUMMARY_LINES} more (see the annotated copy, or use --json)")
+    fixes = [f for f in report.findings() if f.level is Level.FIXED]
+    if fixes:
+        print("Repaired (check these; the annotated copy marks them amber and keeps each original in a note):")
+        for finding in fixes[:FIXES_SHOWN]:
+            print(f"  row {finding.row}: {finding.message}")
+        if len(fixes) > FIXES_SHOWN:
+            print(f"  ... and {len(fixes) - FIXES_SHOWN} more repaired values")
     if result.annotated:
         note = ""
         if result.table.sheet is not None and str(result.annotated).lower().endswith(".xlsx") \

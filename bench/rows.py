@@ -180,7 +180,7 @@ PROBLEMS: dict[Kind, tuple[tuple[bool, Callable[[str, random.Random], Any]], ...
     Kind.PHONE: (
         (True, lambda v, rnd: _as_number(v)),  # Excel dropped the '+'
         (True, lambda v, rnd: "'" + v),  # pasted from a CSV with the apostrophe
-        (True, lambda v, rnd: _national(v)),  # typed the way people say it
+        (False, lambda v, rnd: _national(v)),  # typed the way people say it: no country code, no region set
         (False, lambda v, rnd: _scientific(v)),  # a CSV saved from a number cell
         (False, lambda v, rnd: "ask reception"),
     ),

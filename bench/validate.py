@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
 import pycountry  # noqa: E402
 
 from addin.profiles import all_profiles, get_profile  # noqa: E402
-from addin.rules import fields  # noqa: E402
+from addin.rules import fields, phones  # noqa: E402
 from addin.rules.cells import SPACES, search_control_or_surrogate, to_text  # noqa: E402
 from addin.rules.columns import Column, Profile  # noqa: E402
 from addin.rules.engine import Report, looks_like_header, map_header, positional_header, validate  # noqa: E402
@@ -74,7 +74,7 @@ def run_floor(profile: Profile, rows: list[list[Any]]) -> dict[str, int]:
     row rules, the duplicate and row-limit checks, and the memory of clean values.
     """
     settings = profile.settings()
-    ctx = Context(default_region=settings.default_region)
+    ctx = settings.context()
     if profile.headerless and not looks_like_header(profile, rows[0]):
         positions, data = positional_header(profile).positions, rows
     else:
@@ -111,7 +111,7 @@ def run_frictionless(profile: Profile, csv_path: Path) -> dict[str, int]:
 
 # Table Schema patterns are anchored by the validator; the engine's own expressions are reused so
 # the schema states no rule of its own.
-_PHONE_PATTERN = fields._PHONE_CHARS.pattern.strip("^$")
+_PHONE_PATTERN = phones._PHONE_CHARS.pattern.strip("^$")
 _DIGITS_PATTERN = fields._DIGITS.pattern.strip("^$")
 _INTEGER_PATTERN = fields._INTEGER.pattern.strip("^$")
 _LEADING_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")

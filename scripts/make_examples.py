@@ -1,7 +1,8 @@
 """Writes workbooks/examples/<profile>.xlsx: filled sample files mixing good rows with every kind
 of bad row each profile knows. Sheet 'Users' holds the rows (values typed as Excel stores them:
 phones that Excel turned into numbers are floats, dates are dates); sheet 'What to expect' lists,
-per row, the findings rosterbook must report and why. The tests read both.
+per row, the findings rosterbook must report and why. The tests read both. A hidden xlwings.conf
+sheet names the format, as a template's does, so `rosterbook validate FILE` needs no --profile.
 
 Run: .venv/bin/python scripts/make_examples.py
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from addin.profiles import all_profiles
+from addin.rules.settings import CONF_SHEET, PROFILE_KEY, SHEET_KEY
 
 OUT = Path(__file__).resolve().parent.parent / "workbooks" / "examples"
 FIXED_TIME = dt.datetime(2026, 1, 1)
@@ -59,7 +61,14 @@ EXAMPLES: dict[str, list[tuple[dict, dict, str]]] = {
         ({"fname": "Oda", "lname": "Yu", "username": "oyu@acme.ipass.com", "email": "oda@acme.com", "company": "12345",
           "suspendNotifcation": "maybe", "action": "remove"}, {"suspendNotifcation": E}, "boolean not True/False"),
         ({"fname": "Pia", "lname": "Zed", "username": "pzed@acme.ipass.com", "email": "pia@acme.com", "company": "12345",
-          "trialStart": "31/12/2026", "trialEnd": "2027-01-31", "action": "create"}, {"trialStart": E}, "date not YYYY-MM-DD"),
+          "trialStart": "31/12/2026", "trialEnd": "2027-01-31", "action": "create"}, {"trialStart": F},
+         "day-first date: 31 can only be the day, so it is read as 2026-12-31"),
+        ({"fname": "Quinn", "lname": "Ash", "username": "qash@acme.ipass.com", "email": "quinn@acme.com",
+          "company": "12345", "trialStart": "01/02/2026", "trialEnd": "2026-03-31", "action": "create"},
+         {"trialStart": E}, "01/02/2026 could be 1 February or January 2: an error naming both"),
+        ({"fname": "Rolf", "lname": "Beck", "username": "rbeck@acme.ipass.com", "email": "rolf@acme.com",
+          "company": "12345", "activateNotification": "WAHR", "action": "create"}, {"activateNotification": E},
+         "German Excel's TRUE in a CSV: read only when the file's Excel language is set"),
     ],
     "controlpanel": [
         ({"Username": "User1", "Password": "pwd"}, {"Username": E},
@@ -79,6 +88,8 @@ EXAMPLES: dict[str, list[tuple[dict, dict, str]]] = {
         ({"Username": "User11", "Password": "pwd", "Phone": "call me"}, {"Phone": W}, "phone any format: a warning"),
         ({"Username": "user1", "Password": "pwd"}, {"Username": E}, "duplicate of row with User1 (case-insensitive)"),
         ({"Username": "User13", "Password": "pwd", "Phone": "6.42156E+10"}, {"Phone": E}, "phone in scientific notation"),
+        ({"Username": "User14", "Password": "pwd", "Phone": "06 12 34 56 78"}, {"Phone": W},
+         "national number without a country code: no phone region is set, so it is kept and the countries named"),
     ],
     "commpeak": [
         ({"Username": "agent.one", "Email": "agent.one@example.com", "Virtual Extension": "1001", "Role": "3",
@@ -155,6 +166,8 @@ EXAMPLES: dict[str, list[tuple[dict, dict, str]]] = {
          {"IncomingDID": F}, "DID that Excel turned into a number"),
         ({"Type": "Location", "LastName": "Reception", "Extension": "2100", "DirAccess": "dial", "MaxDevices": "2"},
          {}, "good location"),
+        ({"Type": "User", "LastName": "Tan", "Extension": "2014", "IncomingDID": "(408) 555-0123"},
+         {"IncomingDID": E}, "DID without a country code and no phone region set: the error names the countries"),
     ],
 }
 
@@ -181,6 +194,10 @@ def write_example(profile_id: str, rows: list[tuple[dict, dict, str]]) -> Path:
             expect.append([number, header, level, why])
         if not expected:
             expect.append([number, None, "ok", why])
+    conf = book.create_sheet(CONF_SHEET)
+    conf.append([PROFILE_KEY, profile_id])
+    conf.append([SHEET_KEY, sheet.title])
+    conf.sheet_state = "hidden"
     path = OUT / f"{profile_id}.xlsx"
     book.save(path)
     return path

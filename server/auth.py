@@ -66,6 +66,11 @@ def bearer_token(header_value: str | None) -> str | None:
     return token
 
 
+def key_scope(token_name: str) -> str:
+    """Whose Idempotency-Keys a request with this token uses: the token's own (see models.Batch)."""
+    return f"token:{token_name}"
+
+
 def token_owner(header_value: str | None) -> str | None:
     """The token's name for an 'Authorization: Bearer <token>' value, or None. Needs an app context."""
     token = bearer_token(header_value)

@@ -12,23 +12,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rosterbook", description="Bulk user import templates, checks and server.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     addin_cli.register(commands)
-    for register in _server_commands():
+    server = _server_commands()
+    for register in server.REGISTER if server else ():
         register(commands)
     return parser
 
 
 def _server_commands():
-    """The server's own commands (serve, token, admin), added by server/commands.py."""
+    """The server's own commands (serve, token, admin, ...): server/commands.py, if installed."""
     try:
         from . import commands
     except ImportError:
-        return []
-    return commands.REGISTER
+        return None
+    return commands
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args) or 0
+    server = _server_commands()
+    problems = (server.StartProblem,) if server else ()
+    try:
+        return args.handler(args) or 0
+    except problems as exc:  # settings the server cannot start with: one line, no traceback
+        print(f"rosterbook {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 # Commands that end the process with nothing left to do: their heap (a checked file's rows and

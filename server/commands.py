@@ -1,4 +1,4 @@
-"""The server's `rosterbook` commands: serve, token create/revoke/list, admin create.
+"""The server's `rosterbook` commands: serve, token, admin, passwords, withdraw.
 
 Each works on the database the environment names (DATABASE_URL, else the instance SQLite file)
 and brings its schema up to date first, so a fresh machine needs no separate setup step.
@@ -6,14 +6,15 @@ and brings its schema up to date first, so a fresh machine needs no separate set
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import ipaddress
 import logging
 import os
+import socket
 import sys
 
 LOOPBACK_NAMES = {"localhost"}
-RECV_BYTES = 256 * 1024  # read request bodies in large pieces: a 10,000-row batch is about 3 MB (waitress: 8 KB)
 
 
 def register_serve(commands: argparse._SubParsersAction) -> None:
@@ -47,15 +48,66 @@ def register_admin(commands: argparse._SubParsersAction) -> None:
     create.add_argument("--password-stdin", action="store_true",
                         help="read the password from standard input instead of asking")
     create.set_defaults(handler=run_admin_create)
+    listing = actions.add_parser("list", help="list the admin accounts")
+    listing.set_defaults(handler=run_admin_list)
+    remove = actions.add_parser("delete", help="delete an admin account (its sign-ins end at once)")
+    remove.add_argument("username")
+    remove.set_defaults(handler=run_admin_delete)
+    password = actions.add_parser("password", help="set a new password (every sign-in with the old one ends)")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true",
+                          help="read the new password from standard input instead of asking")
+    password.set_defaults(handler=run_admin_password)
 
 
-REGISTER = [register_serve, register_token, register_admin]
+def register_passwords(commands: argparse._SubParsersAction) -> None:
+    passwords = commands.add_parser("passwords", help="erase the passwords kept for exports, or make a key",
+                                    description="Batches keep their passwords, encrypted, for their export until "
+                                                "ROSTERBOOK_PASSWORD_RETENTION ends (24 hours by default).")
+    actions = passwords.add_subparsers(dest="passwords_action", required=True, metavar="ACTION")
+    purge = actions.add_parser("purge", help="erase kept passwords now (every batch's, unless told otherwise)")
+    which = purge.add_mutually_exclusive_group()
+    which.add_argument("--batch", type=int, metavar="ID", help="only this batch's passwords")
+    which.add_argument("--expired", action="store_true", help="only those whose retention has ended")
+    purge.set_defaults(handler=run_passwords_purge)
+    key = actions.add_parser("new-key", help="print a new key for ROSTERBOOK_PASSWORD_KEY")
+    key.set_defaults(handler=run_passwords_new_key)
+
+
+def register_withdraw(commands: argparse._SubParsersAction) -> None:
+    withdraw = commands.add_parser(
+        "withdraw", help="take back a batch, or one user, imported by mistake",
+        description="Withdrawn rows stay stored and visible, marked with who and when; their users can be "
+                    "imported again.")
+    which = withdraw.add_mutually_exclusive_group(required=True)
+    which.add_argument("--batch", type=int, metavar="ID", help="every user of this batch")
+    which.add_argument("--user", metavar="LOGIN", help="this user's current version (needs --profile)")
+    withdraw.add_argument("--profile", help="the format of --user")
+    withdraw.add_argument("--by", default=None, help="who withdraws, as the pages show it (default: your login name)")
+    withdraw.set_defaults(handler=run_withdraw)
+
+
+REGISTER = [register_serve, register_token, register_admin, register_passwords, register_withdraw]
+
+
+class StartProblem(Exception):
+    """The server's settings cannot be used; the message says which and what to do."""
 
 
 def _app():
-    from . import create_app, db
+    from pydantic import ValidationError
 
-    app = create_app()
+    from . import create_app, db
+    from .passwords import KeyProblem
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # no migration chatter on start-up
+    try:
+        app = create_app()
+    except KeyProblem as exc:
+        raise StartProblem(str(exc)) from None
+    except ValidationError as exc:
+        raise StartProblem("; ".join(f"ROSTERBOOK_{'_'.join(map(str, e['loc'])).upper()}: "
+                                     f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors())) from None
     db.upgrade(app)
     return app
 
@@ -70,7 +122,7 @@ def is_loopback(host: str) -> bool:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import waitress
+    from .serving import make_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _app()
@@ -78,10 +130,110 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"rosterbook serve: warning: listening on {args.host}, not only this machine. Anyone who can reach "
               "this address can try tokens and the sign-in page; put it behind HTTPS and a firewall.",
               file=sys.stderr)
-    store = "PostgreSQL" if app.config["DATABASE_URL"].startswith("postgresql") else "SQLite"
-    print(f"rosterbook serve: http://{args.host}:{args.port}/ ({store} store, pid {os.getpid()})", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="rosterbook",
-                   clear_untrusted_proxy_headers=True, recv_bytes=RECV_BYTES)
+    try:
+        server = make_server(app, args.host, args.port, args.threads)
+    except OSError as exc:
+        print(f"rosterbook serve: {listen_problem(args.host, args.port, exc)}", file=sys.stderr)
+        return 1
+    from .db import engine_for, new_session
+    from .passwords import Sweeper
+
+    Sweeper(lambda: new_session(app), engine_for(app)).start()  # erases passwords whose retention ended
+    print("\n".join(start_lines(app, args.host, args.port)), flush=True)
+    server.run()
+    return 0
+
+
+def listen_problem(host: str, port: int, exc: OSError) -> str:
+    """Why the server cannot listen, in one line that says what to do."""
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use, probably by another rosterbook serve: stop that one, "
+                "or choose another port with --port.")
+    if exc.errno == errno.EACCES:
+        return f"this user may not listen on port {port} (ports below 1024 need administrator rights): choose another with --port."
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return f"{host} is not an address of this machine: choose one with --host (127.0.0.1 is this machine only)."
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}."
+
+
+def start_lines(app, host: str, port: int) -> list[str]:
+    """What `serve` says when it starts: where, which store, how passwords are kept (no secrets)."""
+    from sqlalchemy.engine import make_url
+
+    from .exports import describe_duration
+    from .passwords import KEY_FILE, keeper
+
+    url = make_url(app.config["DATABASE_URL"])
+    address = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    store = (f"SQLite, {url.database}" if url.get_backend_name() == "sqlite"
+             else f"PostgreSQL, {url.render_as_string(hide_password=True)}")
+    kept = keeper(app).retention
+    key = ("ROSTERBOOK_PASSWORD_KEY" if app.config.get("PASSWORD_KEY")
+           else os.path.join(app.instance_path, KEY_FILE))
+    passwords = (f"kept encrypted for {describe_duration(kept)} after an import (key: {key})" if kept
+                 else "not kept (ROSTERBOOK_PASSWORD_RETENTION is 0)")
+    return [f"rosterbook serve: {address}/ (pid {os.getpid()})",
+            f"  web pages for admins {address}/, the import API {address}/api/v1, the templates on the pages",
+            f"  store: {store}",
+            f"  passwords: {passwords}"]
+
+
+def run_passwords_purge(args: argparse.Namespace) -> int:
+    from .db import engine_for, session_scope
+    from .models import utcnow
+    from .passwords import erase, scrub
+
+    app = _app()
+    with session_scope(app) as session:
+        if args.batch is not None:
+            erased = erase(session, batch_id=args.batch)
+        else:
+            erased = erase(session, expired_at=utcnow() if args.expired else None)
+    if erased:
+        scrub(engine_for(app))
+    which = "whose retention has ended " if args.expired else ""
+    if not erased:
+        print(f"No batch {'' if args.batch is None else str(args.batch) + ' '}held passwords {which}to erase.")
+    else:
+        print(f"Erased the passwords of {len(erased)} batch{'es' if len(erased) != 1 else ''} {which}"
+              f"({', '.join(map(str, erased[:20]))}{', ...' if len(erased) > 20 else ''}).")
+    return 0
+
+
+def run_passwords_new_key(args: argparse.Namespace) -> int:
+    from .passwords import new_key
+
+    print(new_key())
+    print("Set it as ROSTERBOOK_PASSWORD_KEY for every server process on the same database. Passwords kept "
+          "with the previous key cannot be read with this one.", file=sys.stderr)
+    return 0
+
+
+def run_withdraw(args: argparse.Namespace) -> int:
+    from addin.profiles import profile_ids
+
+    from .db import new_session
+    from .withdrawals import NothingToWithdraw, withdraw_batch, withdraw_user
+
+    if args.user is not None and args.profile not in profile_ids():
+        print(f"rosterbook withdraw: --user needs --profile, one of {', '.join(profile_ids())}", file=sys.stderr)
+        return 2
+    by = (args.by or f"{getpass.getuser()} (command line)")[:100]
+    session = new_session(_app())
+    try:
+        if args.batch is not None:
+            count = withdraw_batch(session, args.batch, by)
+            print(f"Withdrew batch {args.batch}: {count} user{'s' if count != 1 else ''} taken back "
+                  "(withdrawn before: left as they were).")
+        else:
+            row = withdraw_user(session, args.profile, args.user, by)
+            print(f"Withdrew {args.user.strip()!r} (batch {row.batch_id}, row {row.row_number}): the login can be "
+                  "imported again.")
+    except NothingToWithdraw as exc:
+        print(f"rosterbook withdraw: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        session.close()
     return 0
 
 
@@ -125,17 +277,24 @@ def run_token_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_password(args: argparse.Namespace, command: str) -> str | None:
+    """The password from standard input, or asked twice; None (and a message) when they differ."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if password != getpass.getpass("Repeat the password: "):
+        print(f"rosterbook admin {command}: the passwords differ; nothing was changed", file=sys.stderr)
+        return None
+    return password
+
+
 def run_admin_create(args: argparse.Namespace) -> int:
     from .accounts import AccountError, create_admin
     from .db import session_scope
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass("Password: ")
-        if password != getpass.getpass("Repeat the password: "):
-            print("rosterbook admin create: the passwords differ; nothing was created", file=sys.stderr)
-            return 1
+    password = _new_password(args, "create")
+    if password is None:
+        return 1
     try:
         with session_scope(_app()) as session:
             create_admin(session, args.username, password)
@@ -143,4 +302,48 @@ def run_admin_create(args: argparse.Namespace) -> int:
         print(f"rosterbook admin create: {exc}", file=sys.stderr)
         return 1
     print(f"Created the admin {args.username.strip()!r}.")
+    return 0
+
+
+def run_admin_list(args: argparse.Namespace) -> int:
+    from .accounts import list_admins
+    from .db import session_scope
+    from .models import aware
+
+    with session_scope(_app()) as session:
+        admins = list_admins(session)
+        for admin in admins:
+            print(f"{admin.username}\tcreated {aware(admin.created_at):%Y-%m-%d %H:%M} UTC")
+    if not admins:
+        print("No admin accounts yet: 'rosterbook admin create NAME' makes one.", file=sys.stderr)
+    return 0
+
+
+def run_admin_delete(args: argparse.Namespace) -> int:
+    from .accounts import delete_admin
+    from .db import session_scope
+
+    with session_scope(_app()) as session:
+        deleted = delete_admin(session, args.username)
+    if not deleted:
+        print(f"rosterbook admin delete: there is no admin named {args.username.strip()!r}", file=sys.stderr)
+        return 1
+    print(f"Deleted the admin {args.username.strip()!r}: their sign-ins end now. Batches they imported stay.")
+    return 0
+
+
+def run_admin_password(args: argparse.Namespace) -> int:
+    from .accounts import AccountError, set_password
+    from .db import session_scope
+
+    password = _new_password(args, "password")
+    if password is None:
+        return 1
+    try:
+        with session_scope(_app()) as session:
+            set_password(session, args.username, password)
+    except AccountError as exc:
+        print(f"rosterbook admin password: {exc}", file=sys.stderr)
+        return 1
+    print(f"Set a new password for {args.username.strip()!r}: sign-ins made with the old one end now.")
     return 0

@@ -15,8 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from .private_files import private_sqlite_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -26,6 +28,9 @@ _MIGRATION_LOCK = 0x726F7374  # any constant: the advisory lock id two starting 
 
 def make_engine(url: str, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path not in (None, "", ":memory:"):
+            private_sqlite_file(Path(path))
         engine = create_engine(url, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size,
                                connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _tune_sqlite(engine)
@@ -45,6 +50,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=FULL")  # an answered 201 survives a power cut too
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # erased passwords: freed pages are overwritten with zeros
         if checkpointer is not None:
             cursor.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
         cursor.close()
@@ -184,9 +190,22 @@ def upgrade(app: Flask, revision: str = "head") -> None:
     from alembic import command
 
     config = migration_config()
-    engine = engine_for(app)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK})
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine_for(app).connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        driver = connection.connection.driver_connection
+        if sqlite:
+            # A migration in batch mode rebuilds a table: copies it, drops the old one. With foreign
+            # keys on, that drop first deletes every row referencing it (ON DELETE CASCADE). SQLite
+            # ignores this pragma inside a transaction, so it is set before the migrations begin.
+            driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK})
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise RuntimeError("the migration left rows pointing at rows that do not exist; nothing was changed")
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys=ON")

@@ -1,17 +1,22 @@
-"""The import service: re-validate a batch, settle duplicates, store it in one transaction.
+"""The import service: re-validate a batch, settle rows whose user is stored, store it in one transaction.
 
 Callable without HTTP (the workbook's server-mode Submit calls submit_batch in-process).
 Uniqueness and idempotency live in the database, not in this process's memory:
 - each accepted row carries its login key under a unique (profile, login_key) constraint; a row
-  whose key is stored already is skipped and becomes a duplicate (server/row_store.py: ON CONFLICT
-  DO NOTHING, or left out of a big batch's COPY on PostgreSQL, which the database refuses if
-  another request stores the key meanwhile: the batch is then stored again by insert);
-- the Idempotency-Key is a unique column of the batch, inserted first with ON CONFLICT DO
-  NOTHING, so a second request with the key waits for the first to commit and then replays its
-  stored answer.
+  whose key is stored already is skipped (server/row_store.py: ON CONFLICT DO NOTHING, or left
+  out of a big batch's COPY on PostgreSQL, which the database refuses if another request stores
+  the key meanwhile: the batch is then stored again by insert), then compared with the stored
+  user: the same values make it a duplicate; other values a conflict, or a new version of the
+  user when the row is a change (iPass update/edit/remove) or the batch asked to replace
+  (on_existing=replace). A new version takes the login key over from the stored one
+  (server/versions.py);
+- the Idempotency-Key is unique per scope (one per API token; the web pages share one), stored
+  with the batch, inserted first with ON CONFLICT DO NOTHING, so a second request with the key
+  waits for the first to commit and then replays its stored answer.
 Rows are inserted in login-key order, so concurrent batches take their locks in one order
 (no deadlock cycles); a deadlock or serialization failure still retries the whole batch.
-Passwords (secret columns) are dropped before storage: they are never stored, in any form.
+Passwords (secret columns) never go into a row's values: they are sealed, encrypted, into one
+blob per batch for its export, for a limited time (server/passwords.py), or not kept at all.
 """
 from __future__ import annotations
 
@@ -38,15 +43,21 @@ from addin.rules.fields import quote
 from addin.rules.findings import Level
 
 from .db import writing
-from .models import Batch, BatchRow, utcnow
+from .models import Batch, BatchRow, aware, utcnow
+from .passwords import PasswordKeeper
 from .row_store import KeyStoredMeanwhile, insert_rows
 from .schemas import BatchResult, RowOutcome
+from .versions import ChangedMeanwhile, Holder, current_holders, differences, new_version_note, retire
 
 log = logging.getLogger(__name__)
 
-ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
-INSERT_CHUNK = 1000  # rows per INSERT: keeps under PostgreSQL's and SQLite's bound-parameter limits
+ACCEPTED, REJECTED, DUPLICATE, CONFLICT = "accepted", "rejected", "duplicate", "conflict"
+SKIP, REPLACE = "skip", "replace"  # on_existing: what to do with a row whose user is stored with other values
+EXPORTABLE = frozenset({ACCEPTED, CONFLICT})  # rows whose passwords are kept (a conflict may be imported later)
 RETRIES = 5
+# The most characters of one value a rejected row keeps: well above every column's own limit
+# (at most 255), so a value slightly too long is kept whole, and far below a 10 MB cell.
+STORED_TEXT_CAP = 1000
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
@@ -75,33 +86,47 @@ class Judged:
     values: dict[str, str]
     errors: list[dict[str, Any]]
     stored_values: str = "{}"  # values as JSON text, encoded before the write transaction
+    secrets: dict[str, str] | None = None  # the row's filled password cells, sealed for the export
     login_column: str | None = None
     login_key: str | None = None
     first_of: int | None = None  # for an in-batch duplicate: the position of the earlier row
+    change: bool = False  # changes a user rather than creates one (iPass update/edit/remove)
     id: int | None = None
     duplicate_of: int | None = None
+    notes: list[dict[str, Any]] | None = None
+
+    def reset(self, profile: Profile) -> None:
+        """Back to what validation decided, for another attempt at storing the batch."""
+        self.id = self.duplicate_of = None
+        if self.status in (DUPLICATE, CONFLICT) and self.first_of is None:
+            self.status, self.errors = ACCEPTED, []
+        self.notes = _change_note(profile, self) if self.change else None
 
 
 @dataclass(slots=True)
 class _Batch:
     profile: Profile
     rows: list[Judged] = field(default_factory=list)
+    on_existing: str = SKIP
 
 
 def request_hash(profile_id: str, records: Sequence[Mapping[str, Any]], source: Mapping[str, Any] | None,
-                 settings: Mapping[str, Any] | None, submitted_by: str) -> str:
+                 settings: Mapping[str, Any] | None, submitted_by: str, options: Mapping[str, Any] | None = None) -> str:
     """The fingerprint an Idempotency-Key is stored with, to tell a replay from a different body.
 
     The rows as they came, keys in the order sent (a retry resends the same body), encoded by
     pydantic-core: 10,000 rows in about 10 ms, half the time of a sorted json.dumps. Password
     cells count only as filled or empty: a fast hash over them would let anyone who reads the
     database test guesses against it. So a request that differs from the first only in a
-    password is taken as its replay.
+    password is taken as its replay. OPTIONS (such as on_existing) count only when given, so a
+    plain batch keeps the fingerprint it had before there were options.
     """
     secret = _secret_headers(profile_id, records)
     head = {"profile": profile_id, "source": source or {}, "settings": settings or {}, "submitted_by": submitted_by,
             "filled": {h: "".join(["1" if r.get(h) else "0" for r in records])
                        for h in sorted(secret)}}
+    if options:
+        head["options"] = dict(options)
     digest = hashlib.sha256(to_json(head))
     digest.update(to_json(records, exclude={"__all__": secret} if secret else None))
     return digest.hexdigest()
@@ -122,36 +147,57 @@ def _is_secret(profile: Profile, header: Any) -> bool:
 
 
 def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[str, Any]], *,
-                 idempotency_key: str | None, submitted_by: str, source: Mapping[str, Any] | None = None,
-                 settings: Mapping[str, Any] | None = None, validated: bool = False) -> BatchResult:
+                 idempotency_key: str | None, submitted_by: str, key_scope: str | None = None,
+                 source: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None,
+                 passwords: PasswordKeeper | None = None, on_existing: str = SKIP,
+                 refused: Mapping[int, list[dict[str, Any]]] | None = None) -> BatchResult:
     """Validate and store one batch; the answer the API returns with 201.
+
+    key_scope says whose Idempotency-Key it is (needed with a key): the same key in another
+    scope is another batch. With PASSWORDS (the app's keeper), the accepted rows' passwords are
+    kept sealed for the export; without, they are not kept. ON_EXISTING says what becomes of a
+    row whose user is stored with other values: skip (a conflict, reported with the differences)
+    or replace (the row is stored as the user's new version). REFUSED, by sheet row number, holds
+    the errors of rows the caller has judged already (the upload page's check): they are stored
+    rejected with those errors, for the record, and never imported.
 
     The session must have no pending changes: this function ends its transaction (commit on
     success, rollback on failure). Raises UnknownProfile, BatchInvalid or IdempotencyConflict.
-    validated=True is for rows this server has just validated itself and found without error
-    (the upload page's, kept sealed between its check and its import, in import_request's
-    form): they are taken as they are, not validated a second time. Never for rows a client sent.
     """
+    if idempotency_key is not None and not key_scope:
+        raise ValueError("an Idempotency-Key needs the scope it belongs to")
+    key = (key_scope, idempotency_key) if idempotency_key is not None else None
     profile = get_profile(profile_id)
     source = dict(source or {})
     numbers = source.get("row_numbers") or list(range(1, len(records) + 1))
     # Computed once, when first needed: for a key already stored, or to be stored with the batch.
-    digest = cache(partial(request_hash, profile_id, records, source, settings, submitted_by))
+    if on_existing not in (SKIP, REPLACE):
+        raise ValueError(f"on_existing is {SKIP!r} or {REPLACE!r}, not {on_existing!r}")
+    options = {"on_existing": on_existing} if on_existing != SKIP else {}
+    if refused:
+        options["refused"] = sorted(refused)
+    digest = cache(partial(request_hash, profile_id, records, source, settings, submitted_by, options))
     _end_read_transaction(session)
-    if idempotency_key is not None:
-        replay = _replay(session, idempotency_key, digest)
+    if key is not None:
+        replay = _replay(session, key, digest)
         session.rollback()
         if replay is not None:
             return replay
-    judged = judge_validated(profile, records, numbers) if validated else judge(profile, records, numbers, settings)
+    judged = judge(profile, records, numbers, settings, refused)
+    judged.on_existing = on_existing
     by_copy = True
     for attempt in range(1, RETRIES + 1):
         try:
-            return _store(session, profile, judged, idempotency_key=idempotency_key, digest=digest,
-                          submitted_by=submitted_by, source=source, by_copy=by_copy)
+            return _store(session, profile, judged, key=key, digest=digest, submitted_by=submitted_by,
+                          source=source, by_copy=by_copy, passwords=passwords)
         except KeyStoredMeanwhile:
             session.rollback()
             log.info("batch for %s met a user stored meanwhile by another request; storing it by insert", profile_id)
+        except ChangedMeanwhile:
+            session.rollback()
+            if attempt == RETRIES:
+                raise
+            log.info("batch for %s met a user replaced or withdrawn meanwhile; storing it again", profile_id)
         except DBAPIError as exc:
             session.rollback()
             if getattr(exc.orig, "sqlstate", None) not in _RETRY_SQLSTATES or attempt == RETRIES:
@@ -162,9 +208,7 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
         # so a copy is tried only once and never on the last attempt.
         by_copy = False
         for row in judged.rows:
-            row.id = row.duplicate_of = None
-            if row.status == DUPLICATE and row.first_of is None:
-                row.status, row.errors = ACCEPTED, []  # a conflict of the failed attempt: try again
+            row.reset(profile)
     raise AssertionError("unreachable")
 
 
@@ -177,8 +221,10 @@ def _end_read_transaction(session: Session) -> None:
 # --------------------------------------------------------------------------- validation
 
 def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Sequence[int],
-          settings: Mapping[str, Any] | None) -> _Batch:
-    """Validate every row with the profile and mark in-batch repeats of a login key as duplicates."""
+          settings: Mapping[str, Any] | None, refused: Mapping[int, list[dict[str, Any]]] | None = None) -> _Batch:
+    """Validate every row with the profile and mark in-batch repeats of a login key as duplicates;
+    rows in REFUSED (by row number) are rejected with the errors given."""
+    refused = refused or {}
     report = validate_records(profile, records, row_numbers=numbers, settings=settings, login_key_duplicates=False)
     file_errors = [f for f in report.file_findings if f.level is Level.ERROR]
     if file_errors:
@@ -188,6 +234,7 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
     batch = _Batch(profile)
     add, login_key, error = batch.rows.append, profile.login_key, Level.ERROR  # looked up once: 10,000s of rows
     secret = {c.key for c in profile.columns if c.secret} or None  # never stored, in any form
+    is_change = profile.changes.is_change if profile.changes else None
     first_seen: dict[tuple[str, str], Judged] = {}
     for position, number in enumerate(numbers):
         result = by_row.get(number)
@@ -198,43 +245,53 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
         values = result.values
         findings = result.findings
         errors = [{"column": f.column, "message": f.message} for f in findings if f.level is error] if findings else []
+        if refused and number in refused:
+            errors = list(refused[number]) or [{"column": None, "message": "This row has errors"}]
         # Stored as the engine gives them, empty cells of the row's columns included; no copy
         # of 10,000 dicts to drop them (the batch page shows only filled values).
-        judged = Judged(position, number, REJECTED if errors else ACCEPTED, values, errors,
-                        to_json(values, exclude=secret).decode())
+        if errors:
+            add(Judged(position, number, REJECTED, values, errors, to_json(_capped(profile, values, errors),
+                                                                           exclude=secret).decode()))
+            continue
+        judged = Judged(position, number, ACCEPTED, values, errors, to_json(values, exclude=secret).decode())
         add(judged)
-        if not errors:
-            _note_login(judged, login_key(values), first_seen)
+        if secret:
+            judged.secrets = {key: values[key] for key in secret if values.get(key)} or None
+        login = login_key(result.values)
+        if login is None:
+            continue
+        judged.login_column, judged.login_key = login
+        if is_change is not None and is_change(values):
+            judged.change, judged.notes = True, _change_note(profile, judged)
+        earlier = first_seen.get(login)
+        if earlier is None:
+            first_seen[login] = judged
+        else:
+            judged.status, judged.first_of = DUPLICATE, earlier.position
     return batch
 
 
-def judge_validated(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Sequence[int]) -> _Batch:
-    """judge's outcome for rows validated without error already: each record holds the normalized
-    values under the profile's headers (import_request's form), so every row is accepted, and
-    in-batch repeats of a login key are duplicates."""
-    batch = _Batch(profile)
-    key_of = {c.header: c.key for c in profile.columns}
-    secret = {c.key for c in profile.columns if c.secret} or None
-    first_seen: dict[tuple[str, str], Judged] = {}
-    login_key = profile.login_key
-    for position, (number, record) in enumerate(zip(numbers, records)):
-        values = {key_of[header]: value for header, value in record.items()}
-        judged = Judged(position, number, ACCEPTED, values, [], to_json(values, exclude=secret).decode())
-        batch.rows.append(judged)
-        _note_login(judged, login_key(values), first_seen)
-    return batch
+def _capped(profile: Profile, values: dict[str, Any], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """A rejected row's values as stored: text longer than STORED_TEXT_CAP is cut there, and the
+    row's errors say so (an accepted row's values are within their columns' lengths already)."""
+    long = {key: value for key, value in values.items() if type(value) is str and len(value) > STORED_TEXT_CAP}
+    if not long:
+        return values
+    for key, value in long.items():
+        header = profile.by_key[key].header if key in profile.by_key else key
+        errors.append({"column": header, "message": f"{header}: the value has {len(value):,} characters; only its "
+                                                   f"first {STORED_TEXT_CAP:,} are kept with this rejected row"})
+    return {**values, **{key: value[:STORED_TEXT_CAP] for key, value in long.items()}}
 
 
-def _note_login(judged: Judged, login: tuple[str, str] | None, first_seen: dict[tuple[str, str], Judged]) -> None:
-    """An accepted row's login key; a row repeating an earlier row's key is a duplicate of it."""
-    if login is None:
-        return
-    judged.login_column, judged.login_key = login
-    earlier = first_seen.get(login)
-    if earlier is None:
-        first_seen[login] = judged
-    else:
-        judged.status, judged.first_of = DUPLICATE, earlier.position
+def _change_note(profile: Profile, row: Judged) -> list[dict[str, Any]]:
+    """A change for a user with no stored version here: imported as sent, and said so. (Replaced
+    by what the change did when the user turns out to be stored.)"""
+    column = profile.by_key[row.login_column]
+    action = row.values.get(profile.changes.column, "")
+    return [{"column": column.header,
+             "message": f"{column.header}: {quote(row.values.get(row.login_column, row.login_key))} has no stored "
+                        f"version here, so this {action} is imported as sent (the user may predate rosterbook)"}]
 
 
 # --------------------------------------------------------------------------- storage
@@ -244,13 +301,15 @@ def _insert(session: Session):
     return postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else insert
 
 
-def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
-           digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any], by_copy: bool) -> BatchResult:
+def _store(session: Session, profile: Profile, batch: _Batch, *, key: tuple[str, str] | None,
+           digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any], by_copy: bool,
+           passwords: PasswordKeeper | None) -> BatchResult:
     with writing(session):
-        batch_id = _store_in_transaction(session, profile, batch, idempotency_key=idempotency_key, digest=digest,
-                                         submitted_by=submitted_by, source=source, by_copy=by_copy)
+        batch_id = _store_in_transaction(session, profile, batch, key=key, digest=digest,
+                                         submitted_by=submitted_by, source=source, by_copy=by_copy,
+                                         passwords=passwords)
     if batch_id is None:  # another request with this key committed first: answer as it did
-        replay = _replay(session, idempotency_key, digest)
+        replay = _replay(session, key, digest)
         session.rollback()
         if replay is None:
             raise RuntimeError("idempotency key vanished")  # would need a deleted batch: not possible
@@ -260,11 +319,13 @@ def _store(session: Session, profile: Profile, batch: _Batch, *, idempotency_key
     # model_construct: every field comes from this module, already valid
     return BatchResult.model_construct(
         batch_id=batch_id, accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE],
-        rows=[outcome(r.row, r.status, r.id if r.status == ACCEPTED else r.duplicate_of, r.errors) for r in rows])
+        conflicts=counts[CONFLICT],
+        rows=[outcome(r.row, r.status, r.id if r.status == ACCEPTED else r.duplicate_of, r.errors, r.notes)
+              for r in rows])
 
 
 def _counts(rows: list[Judged]) -> dict[str, int]:
-    counts = dict.fromkeys((ACCEPTED, REJECTED, DUPLICATE), 0)
+    counts = dict.fromkeys((ACCEPTED, REJECTED, DUPLICATE, CONFLICT), 0)
     for r in rows:
         counts[r.status] += 1
     return counts
@@ -274,9 +335,9 @@ _BATCHES, _ROWS = Batch.__table__, BatchRow.__table__
 _LOGIN_KEY = attrgetter("login_key")
 
 
-def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, idempotency_key: str | None,
+def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, key: tuple[str, str] | None,
                           digest: Callable[[], str], submitted_by: str, source: Mapping[str, Any],
-                          by_copy: bool) -> int | None:
+                          by_copy: bool, passwords: PasswordKeeper | None) -> int | None:
     """The batch's id once committed, or None when another request with the key committed first.
 
     Table-level statements on the session's connection: the ORM would only add bookkeeping here
@@ -285,11 +346,13 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
     the rows while this process computes it."""
     connection = session.connection()
     stored_source = {k: v for k, v in source.items() if k != "row_numbers"}
+    scope, idempotency_key = key or (None, None)
     statement = _insert(session)(_BATCHES).values(
         profile=profile.id, submitted_by=submitted_by, source=stored_source, accepted=0, rejected=0, duplicates=0,
-        idempotency_key=idempotency_key, request_hash="", created_at=utcnow())
-    if idempotency_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
+        conflicts=0, on_existing=batch.on_existing, idempotency_scope=scope, idempotency_key=idempotency_key,
+        request_hash="", created_at=utcnow())
+    if key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["idempotency_scope", "idempotency_key"])
     batch_id = connection.execute(statement.returning(_BATCHES.c.id)).scalar()
     if batch_id is None:
         session.rollback()
@@ -309,15 +372,30 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
         inserted = _while(connection, len(params), insert, digest)
         for r in candidates:
             r.id = inserted.get(r.position)
-    _settle_duplicates(connection, profile, rows)
-    others = [r for r in rows if r.status == DUPLICATE]
+    lost = [r for r in candidates if r.id is None]
+    if lost:
+        _settle_stored(connection, batch_id, profile, lost, replace=batch.on_existing == REPLACE)
+    _settle_repeats(profile, rows)
+    others = [r for r in rows if r.status in (DUPLICATE, CONFLICT)]
     if others:
         insert_rows(connection, batch_id, _row_params(batch_id, profile, others, keyed=False), skip_stored=False)
     counts = _counts(rows)
     connection.execute(update(_BATCHES).where(_BATCHES.c.id == batch_id).values(
-        accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE], request_hash=digest()))
+        accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE],
+        conflicts=counts[CONFLICT], request_hash=digest(), **_sealed_passwords(batch_id, rows, passwords)))
     session.commit()
     return batch_id
+
+
+def _sealed_passwords(batch_id: int, rows: list[Judged], passwords: PasswordKeeper | None) -> dict[str, Any]:
+    """The batch's passwords column values: the sealed passwords of the rows that may be
+    exported, and until when they are kept; nothing when none are kept."""
+    if passwords is None or not passwords.keeps:
+        return {}
+    kept = {r.position: r.secrets for r in rows if r.secrets and r.status in EXPORTABLE}
+    if not kept:
+        return {}
+    return {"passwords": passwords.seal(batch_id, kept), "passwords_until": utcnow() + passwords.retention}
 
 
 _DATABASE_WAITS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rosterbook-insert")
@@ -344,7 +422,8 @@ def _row_params(batch_id: int, profile: Profile, rows: list[Judged], *, keyed: b
     """The insert parameters of ROWS, in ROW_COLUMNS order (a comprehension, no call per row)."""
     dump = _json
     return [(batch_id, profile.id, r.position, r.row, r.status, r.login_column, r.login_key if keyed else None,
-             r.stored_values, dump(r.errors) if r.errors else "[]", r.duplicate_of) for r in rows]
+             r.stored_values, dump(r.errors) if r.errors else "[]", r.duplicate_of,
+             dump(r.notes) if r.notes else None) for r in rows]
 
 
 def _json(value: Any) -> str:
@@ -353,61 +432,121 @@ def _json(value: Any) -> str:
     return to_json(value).decode()
 
 
-def _settle_duplicates(connection, profile: Profile, rows: list[Judged]) -> None:
-    """Rows the database turned away, and in-batch repeats: duplicate, pointing at the stored row."""
-    lost = [r for r in rows if r.status == ACCEPTED and r.id is None]
-    existing: dict[str, tuple[int, int, int]] = {}
-    keys = [r.login_key for r in lost]
-    for start in range(0, len(keys), INSERT_CHUNK):
-        found = connection.execute(
-            select(_ROWS.c.login_key, _ROWS.c.id, _ROWS.c.batch_id, _ROWS.c.row_number)
-            .where(_ROWS.c.profile == profile.id, _ROWS.c.login_key.in_(keys[start:start + INSERT_CHUNK])))
-        existing.update({key: (row_id, batch_id, number) for key, row_id, batch_id, number in found})
+def _settle_stored(connection, batch_id: int, profile: Profile, lost: list[Judged], *, replace: bool) -> None:
+    """Accepted rows the database turned away because their user is stored: a duplicate when the
+    values are the same; otherwise a new version of the user when the row is a change or the
+    batch asked to replace, else a conflict. A new version takes the login key over from the
+    stored row, which keeps it as its former key (the user's history)."""
+    holders = current_holders(connection, profile.id, [r.login_key for r in lost])
+    takeovers: list[Judged] = []
     for r in lost:
-        row_id, batch_id, number = existing[r.login_key]
-        _mark_duplicate(profile, r, row_id, f"was already imported (batch {batch_id}, row {number})")
+        holder = holders.get(r.login_key)
+        if holder is None:
+            raise ChangedMeanwhile()  # withdrawn, or replaced and its key moved, since the insert
+        changed = differences(profile, holder.values, r.values)
+        if not changed:
+            _mark_duplicate(profile, r, holder.id, f"was already imported ({holder.where})")
+        elif r.change or replace:
+            r.duplicate_of, r.notes = holder.id, [_new_version_note(profile, r, holder), *changed]
+            takeovers.append(r)
+        else:
+            r.status, r.duplicate_of = CONFLICT, holder.id
+            r.errors = [_conflict_message(profile, r, holder), *changed]
+    if not takeovers:
+        return
+    if retire(connection, [r.duplicate_of for r in takeovers]) != len(takeovers):
+        raise ChangedMeanwhile()
+    inserted = insert_rows(connection, batch_id, _row_params(batch_id, profile, takeovers, keyed=True),
+                           skip_stored=True)
+    if len(inserted) != len(takeovers):
+        raise ChangedMeanwhile()
+    for r in takeovers:
+        r.id = inserted[r.position]
+
+
+def _login(profile: Profile, row: Judged) -> tuple[str, str]:
+    column = profile.by_key[row.login_column]
+    return column.header, quote(row.values.get(row.login_column, row.login_key))
+
+
+def _new_version_note(profile: Profile, row: Judged, holder: Holder) -> dict[str, Any]:
+    column = profile.by_key[row.login_column]
+    what = f"this {row.values.get(profile.changes.column)}" if row.change else "this row"
+    return new_version_note(column.header, row.values.get(row.login_column, row.login_key), holder, what)
+
+
+def _conflict_message(profile: Profile, row: Judged, holder: Holder) -> dict[str, Any]:
+    header, value = _login(profile, row)
+    return {"column": header, "message": f"{header}: {value} was imported before ({holder.where}) with other values, "
+                                         "listed next; this row is not imported unless you choose to replace the "
+                                         "stored user"}
+
+
+def _settle_repeats(profile: Profile, rows: list[Judged]) -> None:
+    """In-batch repeats of a login key: duplicates of the earlier row (rows are in position order)."""
     for r in rows:
         if r.first_of is None:
             continue
-        first = rows[r.first_of]  # rows are in position order
+        first = rows[r.first_of]
         if first.status == ACCEPTED:
             _mark_duplicate(profile, r, first.id, f"is also in row {first.row} of this batch, which is imported")
+        elif first.status == CONFLICT:
+            _mark_duplicate(profile, r, first.duplicate_of, f"is also in row {first.row} of this batch")
         else:
             r.status, r.duplicate_of, r.errors = DUPLICATE, first.duplicate_of, list(first.errors)
+        r.notes = None
 
 
 def _mark_duplicate(profile: Profile, row: Judged, stored_id: int, where: str) -> None:
-    column = profile.by_key[row.login_column]
-    value = row.values.get(row.login_column, row.login_key)
-    row.status, row.duplicate_of = DUPLICATE, stored_id
-    row.errors = [{"column": column.header,
-                   "message": f"{column.header}: {quote(value)} {where}; this row is not imported again"}]
+    header, value = _login(profile, row)
+    row.status, row.duplicate_of, row.notes = DUPLICATE, stored_id, None
+    row.errors = [{"column": header, "message": f"{header}: {value} {where}; this row is not imported again"}]
 
 
 # --------------------------------------------------------------------------- answers
 
-def outcome(row: int, status: str, row_id: int | None, errors: list[dict[str, Any]]) -> RowOutcome:
-    return {"row": row, "status": status, "id": row_id, "errors": errors}
+def outcome(row: int, status: str, row_id: int | None, errors: list[dict[str, Any]],
+            notes: list[dict[str, Any]] | None = None) -> RowOutcome:
+    return {"row": row, "status": status, "id": row_id, "errors": errors, "notes": notes or []}
 
 
 def stored_outcomes(session: Session, batch_id: int) -> list[RowOutcome]:
     rows = session.execute(
-        select(BatchRow.row_number, BatchRow.status, BatchRow.id, BatchRow.duplicate_of, BatchRow.errors)
+        select(BatchRow.row_number, BatchRow.status, BatchRow.id, BatchRow.duplicate_of, BatchRow.errors,
+               BatchRow.notes).where(BatchRow.batch_id == batch_id).order_by(BatchRow.position))
+    return [outcome(number, status, row_id if status == ACCEPTED else duplicate_of, errors, notes)
+            for number, status, row_id, duplicate_of, errors, notes in rows]
+
+
+def stored_rows(session: Session, batch_id: int) -> list[dict[str, Any]]:
+    """Every row's outcome as stored now (GET /api/v1/imports/<id>): the import's answer, and
+    for a withdrawn row when and by whom."""
+    rows = session.execute(
+        select(BatchRow.row_number, BatchRow.status, BatchRow.id, BatchRow.duplicate_of, BatchRow.errors,
+               BatchRow.notes, BatchRow.withdrawn_at, BatchRow.withdrawn_by)
         .where(BatchRow.batch_id == batch_id).order_by(BatchRow.position))
-    return [outcome(number, status, row_id if status == ACCEPTED else duplicate_of, errors)
-            for number, status, row_id, duplicate_of, errors in rows]
+    found = []
+    for number, status, row_id, duplicate_of, errors, notes, withdrawn_at, withdrawn_by in rows:
+        answer = outcome(number, status, row_id if status == ACCEPTED else duplicate_of, errors, notes)
+        if withdrawn_at is not None:
+            answer.update(withdrawn_at=aware(withdrawn_at), withdrawn_by=withdrawn_by)
+        found.append(answer)
+    return found
 
 
 def batch_result(session: Session, batch: Batch) -> BatchResult:
     return BatchResult.model_construct(batch_id=batch.id, accepted=batch.accepted, rejected=batch.rejected,
-                                       duplicates=batch.duplicates, rows=stored_outcomes(session, batch.id))
+                                       duplicates=batch.duplicates, conflicts=batch.conflicts,
+                                       rows=stored_outcomes(session, batch.id))
 
 
-def _replay(session: Session, key: str, digest: Callable[[], str]) -> BatchResult | None:
+def _replay(session: Session, key: tuple[str, str], digest: Callable[[], str]) -> BatchResult | None:
+    scope, idempotency_key = key
     found = session.connection().execute(
-        select(_BATCHES.c.id, _BATCHES.c.request_hash).where(_BATCHES.c.idempotency_key == key)).first()
+        select(_BATCHES.c.id, _BATCHES.c.request_hash)
+        .where(_BATCHES.c.idempotency_scope == scope, _BATCHES.c.idempotency_key == idempotency_key)).first()
     if found is None:  # the usual case: a new key, answered without loading a batch
         return None
     if found.request_hash != digest():
-        raise IdempotencyConflict(key)
+        raise IdempotencyConflict(idempotency_key)
     return batch_result(session, session.get(Batch, found.id))

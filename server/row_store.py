@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from .models import BatchRow
 
 ROW_COLUMNS = ("batch_id", "profile", "position", "row_number", "status", "login_column", "login_key",
-               "values", "errors", "duplicate_of")
+               "values", "errors", "duplicate_of", "notes")
 _PROFILE, _POSITION, _LOGIN_KEY = (ROW_COLUMNS.index(c) for c in ("profile", "position", "login_key"))
 COPY_ROWS = 1000  # below this, one INSERT statement answers sooner than COPY's three round trips
 _UNIQUE_VIOLATION = "23505"
@@ -101,11 +101,11 @@ _SQLITE_INSERT = f"INSERT INTO batch_rows ({_QUOTED}) VALUES ({', '.join('?' for
 _SQLITE_LAST_ID = "SELECT max(id) FROM batch_rows"
 _SQLITE_MAX_ROWID = 2**63 - 1
 _POSTGRES_ARRAYS = ("integer[]", "text[]", "integer[]", "integer[]", "text[]", "text[]", "text[]", "text[]", "text[]",
-                    "integer[]")
+                    "integer[]", "text[]")
 _POSTGRES_INSERT = (f"INSERT INTO batch_rows ({_QUOTED}) "
-                    "SELECT b, p, pos, rn, st, lc, lk, v::json, e::json, d FROM unnest("
+                    "SELECT b, p, pos, rn, st, lc, lk, v::json, e::json, d, n::json FROM unnest("
                     + ", ".join(f"%b::{kind}" for kind in _POSTGRES_ARRAYS)  # %b: binary, no text escaping
-                    + ") AS t(b, p, pos, rn, st, lc, lk, v, e, d)")
+                    + ") AS t(b, p, pos, rn, st, lc, lk, v, e, d, n)")
 _POSTGRES_INSERT_KEYED = _POSTGRES_INSERT + ' ORDER BY lk COLLATE "C"' + _SKIP_STORED + " RETURNING position, id"
 _POSTGRES_STORED_KEYS = "SELECT login_key FROM batch_rows WHERE profile = %s AND login_key = ANY(%s)"
 _POSTGRES_NEW_IDS = ("SELECT nextval(s.id) FROM (SELECT pg_get_serial_sequence('batch_rows', 'id')::regclass AS id) s, "

@@ -11,13 +11,16 @@ import re
 from itertools import chain
 from typing import Annotated, Any, Literal
 
-from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
+from typing_extensions import NotRequired, TypedDict  # pydantic needs this one before Python 3.12
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WrapValidator, field_validator, model_validator
 
 from addin.profiles import all_profiles
 
-Status = Literal["accepted", "rejected", "duplicate"]
+from .limits import too_many_rows
+
+Status = Literal["accepted", "rejected", "duplicate", "conflict"]
+OnExisting = Literal["skip", "replace"]
 
 
 # What Excel hands over for one cell. Dates come as ISO text.
@@ -122,6 +125,10 @@ class ImportRequest(BaseModel):
     source: ImportSource | None = None
     settings: dict[str, SettingValue] | None = Field(
         None, description="The template's settings for this profile (see GET /api/v1/profiles)")
+    on_existing: OnExisting = Field(
+        "skip", description="A row whose user is already stored with other values: skip reports it as a conflict "
+                            "with the differences; replace stores it as the user's new version (the earlier one is "
+                            "kept in the history). Rows with the same values are duplicates either way.")
 
     @field_validator("profile")
     @classmethod
@@ -134,12 +141,9 @@ class ImportRequest(BaseModel):
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> ImportRequest:
         limit = (info.context or {}).get("max_batch_rows")
-        profile = all_profiles()[self.profile]
-        if profile.max_rows is not None and len(self.rows) > profile.max_rows:
-            raise ValueError(f"this batch has {len(self.rows)} rows; {profile.title} accepts at most "
-                             f"{profile.max_rows} users per file: split it into batches of {profile.max_rows} or fewer")
-        if limit is not None and len(self.rows) > limit:
-            raise ValueError(f"this batch has {len(self.rows)} rows; the server takes at most {limit} per batch: split it")
+        problem = too_many_rows(len(self.rows), limit) if limit is not None else None
+        if problem:
+            raise ValueError(f"this batch has {problem}")
         numbers = self.source.row_numbers if self.source else None
         if numbers is not None:
             if len(numbers) != len(self.rows):
@@ -147,11 +151,21 @@ class ImportRequest(BaseModel):
                                  "give one sheet row number per row")
             if len(set(numbers)) != len(numbers):
                 raise ValueError("source.row_numbers repeats a row number: each row needs its own")
-        for name, value in (self.settings or {}).items():
-            for text in (name, *(value if isinstance(value, list) else [value])):
-                if isinstance(text, str):
-                    _clean_text(text, f"settings.{name}")
         return self
+
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _clean_settings(cls, value: Any) -> Any:
+        """Before the types: a name with broken unicode must not reach an error message (pydantic
+        cannot carry a lone surrogate and would fail on it), and is refused like text anywhere else."""
+        if isinstance(value, dict):
+            for name, setting in value.items():
+                if isinstance(name, str):
+                    _clean_text(name, "a settings name")
+                for text in setting if isinstance(setting, list) else [setting]:
+                    if isinstance(text, str):
+                        _clean_text(text, f"settings.{name}")
+        return value
 
 
 class RowError(TypedDict):
@@ -164,9 +178,11 @@ class RowOutcome(TypedDict):
 
     row: Annotated[int, Field(description="The sheet row number (source.row_numbers), else the 1-based position")]
     status: Status
-    id: Annotated[int | None, Field(description="The stored row: this row when accepted, the earlier import when "
-                                                "duplicate")]
+    id: Annotated[int | None, Field(description="The stored row: this row when accepted, the stored user's row when "
+                                                "duplicate or conflict")]
     errors: list[RowError]
+    notes: Annotated[list[RowError], Field(description="What an accepted row did besides being imported, e.g. the "
+                                                       "differences a new version of a stored user made")]
 
 
 class BatchResult(BaseModel):
@@ -176,6 +192,7 @@ class BatchResult(BaseModel):
     accepted: int
     rejected: int
     duplicates: int
+    conflicts: int = Field(description="Rows whose user is stored with other values, not imported (on_existing=skip)")
     rows: list[RowOutcome]
 
 
@@ -187,11 +204,45 @@ class BatchSummary(BaseModel):
     accepted: int
     rejected: int
     duplicates: int
+    conflicts: int
+    withdrawn: int = Field(0, description="Accepted rows withdrawn since (the users can be imported again)")
+    withdrawn_at: dt.datetime | None = Field(None, description="When the whole batch was withdrawn")
+    withdrawn_by: str | None = Field(None, description="Who withdrew the whole batch")
     source: dict[str, Any]
+    passwords_until: dt.datetime | None = Field(
+        None, description="While the batch's passwords are kept (encrypted) for its export: when they are erased")
+    passwords_erased_at: dt.datetime | None = Field(None, description="When the batch's passwords were erased")
+
+
+class StoredRowOutcome(RowOutcome):
+    """A row as stored now: its answer, and when it was withdrawn, who withdrew it (only then)."""
+
+    withdrawn_at: NotRequired[dt.datetime]
+    withdrawn_by: NotRequired[str]
 
 
 class BatchDetail(BatchSummary):
-    rows: list[RowOutcome]
+    rows: list[StoredRowOutcome]
+
+
+class UserVersion(BaseModel):
+    id: int = Field(description="The stored row")
+    batch_id: int
+    row: int = Field(description="Its sheet row in that batch")
+    at: dt.datetime = Field(description="When it was imported")
+    by: str = Field(description="Who imported it")
+    current: bool = Field(description="Whether this is the user's stored version now")
+    withdrawn_at: dt.datetime | None
+    withdrawn_by: str | None
+    values: dict[str, str] = Field(description="Its filled values by column key (never a password)")
+    changes: list[RowError] = Field(description="What differs from the version before")
+
+
+class UserHistory(BaseModel):
+    profile: str
+    user: str = Field(description="The login key, as stored (case-folded)")
+    current: bool = Field(description="Whether the user is stored now (not withdrawn)")
+    versions: list[UserVersion] = Field(description="Oldest first")
 
 
 class BatchPage(BaseModel):

@@ -21,10 +21,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from addin import macros
 from addin.sheet.submission import ImportFailed, idempotency_key
 
-from .auth import bearer_token, owner_of
+from .auth import bearer_token, key_scope, owner_of
 from .db import get_db
 from .errors import validation_details
 from .imports import BatchInvalid, IdempotencyConflict, submit_batch
+from .passwords import keeper
 from .schemas import ImportRequest
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,8 @@ class InProcessSender:
         source = batch.source.model_dump(exclude_none=True) if batch.source else None
         try:
             result = submit_batch(get_db(), batch.profile, batch.rows, idempotency_key=idempotency_key(self.token, body),
-                                  submitted_by=self.owner, source=source, settings=batch.settings)
+                                  submitted_by=self.owner, key_scope=key_scope(self.owner), source=source,
+                                  settings=batch.settings, passwords=keeper(), on_existing=batch.on_existing)
         except BatchInvalid as exc:
             raise ImportFailed(exc.message) from None
         except IdempotencyConflict as exc:
@@ -106,6 +108,8 @@ def _run(title: str, macro: Callable[..., Any], **kwargs: Any):
         payload = request.get_json(force=True, silent=True)
     except RequestEntityTooLarge:
         return jsonify(alert_answer(TOO_LARGE, title))
+    except RecursionError:  # lists nested a thousand levels deep: nothing Excel sends
+        return jsonify(alert_answer(NOT_A_WORKBOOK, title))
     if payload is None:
         return jsonify(alert_answer(UNREADABLE_JSON, title))
     if not isinstance(payload, dict) or not isinstance(payload.get("sheets"), list) or "book" not in payload:

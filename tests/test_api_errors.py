@@ -31,8 +31,6 @@ def body(**fields) -> bytes:
     return json.dumps(document).encode()
 
 
-ROWS_OF = lambda n: example_rows("commpeak", n, 800_000)  # noqa: E731
-
 CASES = {
     "malformed JSON": (b'{"profile": "pbx", "rows": [', "application/json", 400, "malformed_json", "not valid JSON"),
     "not JSON at all": (b"fname,lname\nAnn,Lee", "text/csv", 415, "unsupported_media_type", "Content-Type"),
@@ -53,8 +51,6 @@ CASES = {
     "a 400-digit decimal number": (b'{"profile": "pbx", "rows": [{"Type": "User", "LastName": 1' + b"0" * 400 + b'.5}]}',
                                    "application/json", 422, "invalid_body", "an infinite number"),
     "unknown field": (body(extra=1), "application/json", 422, "invalid_body", "extra"),
-    "too many rows for the profile": (json.dumps({"profile": "commpeak", "rows": ROWS_OF(501)}).encode(),
-                                      "application/json", 422, "invalid_body", "at most 500 users per file"),
     "row numbers do not match": (body(source={"row_numbers": [1, 2]}), "application/json", 422, "invalid_body",
                                  "2 numbers for 1 rows"),
     "null byte in a value": (body(rows=[{"Type": "User", "LastName": "Lee\u0000"}]), "application/json", 422,

@@ -111,13 +111,19 @@ class TestRows:
         report = validate(IPLUM, rows)
         assert [r.ok for r in report.rows] == [False, False, True]
 
-    def test_commpeak_row_limit(self):
+    def test_commpeak_row_limit_is_an_error_in_the_vendor_s_file_only(self):
         header = ["Username", "Email", "Virtual Extension", "Role"]
-        rows = [header] + [[f"u{i}", f"u{i}@example.com", str(1000 + i), "3"] for i in range(501)]
-        report = validate(COMMPEAK, rows)
-        assert any("501 users" in m and "at most 500" in m for _, m in file_messages(report))
-        assert not report.ok
-        assert validate(COMMPEAK, rows[:501]).ok
+        rows = [header] + [[f"u{i}", f"u{i}@example.com", str(1000 + i), "3"] for i in range(1001)]
+        report = validate(COMMPEAK, rows, vendor_file=True)
+        assert any("1001 users" in m and "at most 500" in m for _, m in file_messages(report))
+        assert not report.ok and report.notes == []
+        assert validate(COMMPEAK, rows[:501], vendor_file=True).ok
+        # rows that go to rosterbook (a template, the API, the upload page): a note, not an error
+        split = validate(COMMPEAK, rows)
+        assert split.ok and split.notes == [
+            "These 1,001 users are more than the 500 CommPeak takes per file: rosterbook's export of them will be "
+            "3 files of at most 500 users each (a ZIP), to upload one after the other."]
+        assert validate(COMMPEAK, rows[:501]).notes == []
 
     def test_status_and_errors_text(self):
         report = validate(IPLUM, [IPLUM_HEADER, ["email", None, "bob@", "A"], ["Email", None, "c@example.com", "C"],

@@ -1,4 +1,4 @@
-"""Vendor exports: exactly the file each seed describes, formulas neutralised, no passwords."""
+"""Vendor exports: exactly the file each seed describes, formulas neutralised, passwords while kept."""
 from __future__ import annotations
 
 import csv
@@ -14,12 +14,14 @@ from addin.rules.engine import validate_records
 from tests.server_rows import example_row, example_rows
 
 
-def normalized(profile_id: str, rows: list[dict]) -> list[dict[str, str]]:
-    """What the server stores for accepted rows: the engine's values, secret columns dropped."""
+def normalized(profile_id: str, rows: list[dict], passwords: bool = True) -> list[dict[str, str]]:
+    """What the export gets for accepted rows: the engine's values, with the passwords (kept
+    apart, encrypted, while the batch holds them) or without."""
     profile = get_profile(profile_id)
     report = validate_records(profile, rows)
     assert report.errors == 0, [f.message for f in report.findings()]
-    return [{k: v for k, v in r.values.items() if v and not profile.by_key[k].secret} for r in report.rows]
+    return [{k: v for k, v in r.values.items() if v and (passwords or not profile.by_key[k].secret)}
+            for r in report.rows]
 
 
 def lines(exported) -> list[list[str]]:
@@ -36,15 +38,16 @@ def test_controlpanel_is_headerless_positional_with_trailing_empties_trimmed():
     ]
     exported = export_rows(get_profile("controlpanel"), normalized("controlpanel", rows), "cp")
     assert exported.filename == "cp.csv"
-    text = exported.content.decode()
-    # The seed's own example lines, with the password cells empty (passwords are never stored).
-    assert text.split("\r\n") == [
-        "User1",
-        "User3,,,firstname,,lastname,TRUE,,,user 3 description,TRUE",
-        "User4,,plan2,,,,,,,,FALSE",
+    # The seed's own example lines
+    assert exported.content.decode().split("\r\n") == [
+        "User1,pwd-secret-1",
+        "User3,pwd-secret-3,,firstname,,lastname,TRUE,,,user 3 description,TRUE",
+        "User4,pwd-secret-4,plan2,,,,,,,,FALSE",
         "",
     ]
-    assert "pwd-secret" not in text
+    # and without passwords (after they were erased) the password cells are empty
+    erased = export_rows(get_profile("controlpanel"), normalized("controlpanel", rows, passwords=False), "cp")
+    assert erased.content.decode().split("\r\n")[:2] == ["User1", "User3,,,firstname,,lastname,TRUE,,,user 3 description,TRUE"]
 
 
 def test_ipass_header_uses_the_vendor_spelling_and_true_false():
@@ -81,10 +84,10 @@ def test_ipass_with_international_names_is_xlsx(libreoffice, tmp_path):
 
 def test_iplum_keeps_the_plus_of_valid_phones():
     rows = [{"iPlum ID (phone/email)": "phone", "Phone #": "+1 408 123 1234", "Email": "a@example.com", "Name": "A"},
-            {"iPlum ID (phone/email)": "email", "Phone #": 14081231235, "Email": "b@example.com", "Name": "B"}]
+            {"iPlum ID (phone/email)": "email", "Phone #": 14155550123, "Email": "b@example.com", "Name": "B"}]
     header, first, second = lines(export_rows(get_profile("iplum"), normalized("iplum", rows), "iplum"))
     assert header == ["iPlum ID (phone/email)", "Phone #", "Email", "Name"]
-    assert first[1] == "+14081231234" and second[1] == "+14081231235"
+    assert first[1] == "+14081231234" and second[1] == "+14155550123"
 
 
 def test_pbx_flags_and_digits_in_vendor_form():

@@ -9,14 +9,14 @@ from addin.rules.engine import check_cell
 from addin.rules.fields import Context, Kind
 from addin.rules.findings import Level
 
-CTX = Context(default_region="US")
+CTX = Context()
 IPLUM_PHONE = get_profile("iplum").by_key["phone"]
 PBX = get_profile("pbx")
 CP = get_profile("controlpanel")
 
 
-def check(column: Column, raw, required=False):
-    value, findings = check_cell(column, raw, required, CTX, row=7)
+def check(column: Column, raw, required=False, ctx=CTX):
+    value, findings = check_cell(column, raw, required, ctx, row=7)
     return value, [(f.level, f.message) for f in findings]
 
 
@@ -27,21 +27,22 @@ class TestPhone:
     def test_leading_apostrophe_removed(self):
         value, findings = check(IPLUM_PHONE, "'+14081231234")
         assert value == "+14081231234"
-        assert findings == [(Level.FIXED, "Phone #: removed the leading apostrophe")]
+        assert findings == [(Level.FIXED, "Phone #: removed the leading apostrophe (was ''+14081231234')")]
 
-    @pytest.mark.parametrize("raw", [14081231234.0, 14081231234])
+    @pytest.mark.parametrize("raw", [14155550123.0, 14155550123])
     def test_number_from_excel_is_repaired_and_explained(self, raw):
         value, findings = check(IPLUM_PHONE, raw)
-        assert value == "+14081231234"
+        assert value == "+14155550123"
         [(level, message)] = findings
         assert level is Level.FIXED
         assert "Excel dropped the leading '+': format the column as Text" in message
-        assert "'+14081231234'" in message
+        assert "'+14155550123' (United States)" in message and "(was '14155550123')" in message
 
-    def test_number_that_is_not_valid_with_plus_is_an_error(self):
-        value, findings = check(IPLUM_PHONE, 999123.0)
+    @pytest.mark.parametrize("raw", [999123.0, 14081231234.0])  # the second is possible, not valid
+    def test_number_that_is_not_valid_with_plus_is_an_error(self, raw):
+        value, findings = check(IPLUM_PHONE, raw)
         assert findings[0][0] is Level.ERROR
-        assert "Excel dropped the leading '+'" in findings[0][1]
+        assert "as a number, so it may have lost a leading '+' or 0" in findings[0][1]
 
     @pytest.mark.parametrize("raw", ["1.40812E+10", "1,40812E+10", "1.40812e+10"])
     def test_scientific_notation_is_never_repaired(self, raw):
@@ -56,9 +57,14 @@ class TestPhone:
     def test_spaces_and_punctuation_become_e164(self):
         assert check(IPLUM_PHONE, "+1 (408) 123-1234")[0] == "+14081231234"
 
-    def test_national_number_uses_the_default_region_where_allowed(self):
-        value, findings = check(PBX.by_key["incoming_did"], "(408) 555-0123")
+    def test_national_number_takes_the_region_set_explicitly(self):
+        value, findings = check(PBX.by_key["incoming_did"], "(408) 555-0123", ctx=Context(region="US"))
         assert value == "+14085550123" and findings[0][0] is Level.FIXED
+
+    def test_national_number_without_a_region_is_an_error_naming_countries(self):
+        value, findings = check(PBX.by_key["incoming_did"], "(408) 555-0123")
+        assert value == "(408) 555-0123" and findings[0][0] is Level.ERROR
+        assert "has no country code" in findings[0][1] and "United States '+14085550123'" in findings[0][1]
 
     def test_digits_only_columns_drop_the_plus(self):
         value, findings = check(PBX.by_key["home_phone"], "+1 (408) 555-0100")
@@ -123,7 +129,7 @@ class TestChoices:
 
     def test_country(self):
         column = get_profile("ipass").by_key["home_country"]
-        assert check(column, "de") == ("DE", [(Level.FIXED, "homeCountry: country code written in capitals: 'DE'")])
+        assert check(column, "de") == ("DE", [(Level.FIXED, "homeCountry: country code written in capitals: 'DE' (was 'de')")])
         _, findings = check(column, "Germany")
         assert findings[0][0] is Level.ERROR and "use 'DE'" in findings[0][1]
 
@@ -133,7 +139,10 @@ class TestOtherKinds:
         column = get_profile("ipass").by_key["trial_start"]
         assert check(column, dt.datetime(2026, 1, 31)) == ("2026-01-31", [])
         assert check(column, "2026/01/31")[0] == "2026-01-31"
-        assert check(column, "31/01/2026")[1][0][0] is Level.ERROR
+        assert check(column, "31/01/2026")[0] == "2026-01-31"  # the only date it can be
+        value, findings = check(column, "03/04/2026")
+        assert value == "03/04/2026" and findings[0][0] is Level.ERROR
+        assert "3 April 2026 or 4 March 2026" in findings[0][1]
 
     def test_numeric_ids(self):
         role = get_profile("commpeak").by_key["role"]

@@ -4,7 +4,7 @@ import random
 import phonenumbers
 import pytest
 
-from addin.rules import fields
+from addin.rules import phones as fields
 
 
 def parsed_by_library(text, region=None):

@@ -34,7 +34,8 @@ class TestExitStatusAndJson:
         source = shutil.copy(EXAMPLES / "iplum.xlsx", tmp_path / "iplum.xlsx")
         done = run(source, "--profile", "iplum", "--json", check_exit=1)
         report = json.loads(done.stdout)  # exactly one object: json.loads fails on anything more
-        assert set(report) == {"profile", "rows", "errors", "warnings", "fixed", "findings"}
+        assert set(report) == {"profile", "rows", "errors", "warnings", "fixed", "findings", "profile_from",
+                               "settings", "unknown_columns", "notes"}
         assert report["profile"] == "iplum" and report["rows"] == 11 and report["errors"] > 0
         scientific = next(f for f in report["findings"] if f["value"] == "1.40812E+10")
         assert scientific == {"row": 6, "column": "Phone #", "level": "error", "value": "1.40812E+10",
@@ -69,7 +70,7 @@ class TestExitStatusAndJson:
 
     def test_unknown_profile_exits_2(self, tmp_path):
         done = run(write_csv(tmp_path / "a.csv", "Type,LastName\nUser,Poe\n"), "--profile", "nope", check_exit=2)
-        assert "Unknown profile 'nope'" in done.stderr and "Traceback" not in done.stderr
+        assert "Unknown format 'nope'" in done.stderr and "Traceback" not in done.stderr
 
 
 class TestCsvReading:
@@ -140,7 +141,7 @@ class TestAnnotatedCopy:
         for c, value in enumerate(["iPlum ID (phone/email)", "Phone #", "Email", "Name"]):
             sheet.write_string(0, c, value)
         sheet.write_row(1, 0, ["phone"])
-        sheet.write_number(1, 1, 14081231234)
+        sheet.write_number(1, 1, 14155550123)
         sheet.write_row(1, 2, ["ana@example.com", "Ana"])
         sheet.write_string(2, 0, "email")
         sheet.write_string(2, 1, "+14081231235", text)
@@ -150,7 +151,7 @@ class TestAnnotatedCopy:
         done = run(tmp_path / "filled.xlsm", "--profile", "iplum", check_exit=0)
         assert "filled.checked.xlsx (an .xlsx" in done.stdout
         assert (tmp_path / "filled.xlsm").read_bytes() == before
-        assert load_workbook(tmp_path / "filled.checked.xlsx").active["C2"].value == "+14081231234"
+        assert load_workbook(tmp_path / "filled.checked.xlsx").active["C2"].value == "+14155550123"
 
 
 class TestWhatTheCommandLoads:

@@ -62,7 +62,7 @@ def test_iplum_first_two_columns():
 
 @pytest.mark.parametrize("profile", all_profiles().values(), ids=lambda p: p.id)
 def test_every_example_value_validates_unchanged(profile):
-    ctx = Context(default_region=profile.settings().default_region)
+    ctx = profile.settings().context()
     for column in profile.columns:
         if column.example:
             value, findings = check_cell(column, column.example, column.required, ctx, 2)

@@ -24,6 +24,7 @@ from addin.rules.settings import CONF_SHEET
 from addin.template import DEFAULT_MODE, DEFAULT_SERVER_URL, template_name, template_version
 from addin.template.builder import SHEET_CODE_NAMES
 from addin.template.buttons import BUTTONS, MACRO_MODULE
+from addin.template.check import button_macros, check_workbook
 from addin.template.conf_sheet import template_conf_rows
 from addin.template.data_sheet import DATA_SHEET, FIRST_DATA_ROW, HEADER_ROW, LAST_DATA_ROW
 from addin.template.instructions import INSTRUCTIONS_SHEET
@@ -111,6 +112,8 @@ def test_document_modules_match_the_code_names(template):
 
 
 def test_buttons_run_macros_that_exist(template):
+    """The workbook names each macro plainly ([0]!ValidateRows, as Excel does); LibreOffice finds the
+    one module that has it, as Excel does."""
     _, seen = template
     assert seen["buttons"] == [(b.caption, f"VBAProject.{MACRO_MODULE}.{b.macro}") for b in BUTTONS]
     macros = seen["modules"][MACRO_MODULE]
@@ -247,11 +250,15 @@ def test_typed_text_survives_saving_and_reopening(libreoffice, typed_and_saved, 
 @pytest.mark.parametrize("profile_id", list(TYPED))
 def test_buttons_stay_bound_in_the_saved_file(typed_and_saved, profile_id):
     """LibreOffice 7.4 writes the buttons as Excel 2010 form controls but does not read those back,
-    so the saved sheet's XML is checked directly."""
+    so the saved sheet's XML is checked directly: LibreOffice writes the module-qualified form.
+    The static check then finds the VBA LibreOffice wrote and its buttons' macros sound."""
     with zipfile.ZipFile(typed_and_saved[profile_id]) as saved:
         sheet_xml = saved.read("xl/worksheets/sheet1.xml").decode()
+        macros = button_macros(saved)
     assert re.findall(r'<control [^>]*name="Button \d+".*?macro="([\w.]+)"', sheet_xml) == [
         f"{MACRO_MODULE}.{b.macro}" for b in BUTTONS]
+    assert macros == [f"{MACRO_MODULE}.{b.macro}" for b in BUTTONS]
+    assert check_workbook(typed_and_saved[profile_id]) == []
 
 
 @pytest.mark.parametrize("profile_id", list(TYPED))
@@ -261,7 +268,9 @@ def test_rosterbook_validate_agrees_with_the_saved_file(typed_and_saved, profile
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr + run.stdout
     assert json.loads(run.stdout) == {"profile": profile_id, "rows": 1, "errors": 0, "warnings": 0,
-                                      "fixed": 0, "findings": []}
+                                      "fixed": 0, "findings": [], "profile_from": "template",
+                                      "settings": {"phone_region": None, "locale": None}, "unknown_columns": [],
+                                      "notes": []}
     report = check_file(path, None, annotate=False).report
     profile = get_profile(profile_id)
     typed = {profile.columns[col].key: text for col, text in typed_cells(profile_id)}

@@ -56,7 +56,9 @@ XLWINGS_MODULE_FILES = [
     "addin/IWebAuthenticator.cls",
     "addin/Dictionary.cls",
 ]
-EXCEL_MADE_WORKBOOK = XLWINGS / "quickstart_standalone.xlsm"
+EXCEL_MADE_WORKBOOK = XLWINGS / "quickstart_standalone.xlsm"  # re-saved by Aspose.Cells in xlwings' build
+# Saved by Excel itself: its project keeps p-code (_VBA_PROJECT version 0xB5) and PROJECTCOMPATVERSION.
+EXCEL_SAVED_WORKBOOK = XLWINGS / "quickstart.xlsm"
 # An Excel-made add-in whose project has Excel's default references (stdole, Office).
 EXCEL_MADE_ADDIN = XLWINGS / "addin" / "xlwings.xlam"
 
@@ -376,6 +378,8 @@ INTENDED_PROJECT_DIFFERENCES = {
     "DPB": "as CMG",
     "GC": "as CMG",
     "Workspace/*": "code window positions of the reference's author; we write every window closed",
+    "stream end": "Aspose's re-save ends with an empty line after the last window record; MS-OVBA 2.3.1's "
+                  "grammar and Excel's own quickstart.xlsm end with that record's line break",
 }
 INTENDED_LAYOUT_DIFFERENCES = {
     "tree shape": "Excel chains each storage's children as a list; ours is a balanced red-black tree (both ordered)",
@@ -447,7 +451,10 @@ def test_default_references_equal_those_of_an_excel_made_project():
 
 def comparable_project_lines(project: dict) -> list[str]:
     lines, section = [], ""
-    for line in project["project_lines"]:
+    ending = len(project["project_lines"])
+    while ending and project["project_lines"][ending - 1] == "":
+        ending -= 1  # INTENDED_PROJECT_DIFFERENCES["stream end"]
+    for line in project["project_lines"][:ending]:
         if line.startswith("["):
             section = line[1:-1] + "/"
         key = line.split("=", 1)[0]
@@ -459,6 +466,23 @@ def comparable_project_lines(project: dict) -> list[str]:
 
 def test_project_stream_equals_the_excel_made_one_but_for_the_allow_list(reference, mirrored):
     assert comparable_project_lines(mirrored) == comparable_project_lines(reference)
+
+
+def project_stream(data: bytes) -> bytes:
+    return olefile.OleFileIO(io.BytesIO(data)).openstream("PROJECT").read()
+
+
+def test_project_stream_ends_as_ms_ovba_and_excel_write_it():
+    """MS-OVBA 2.3.1: VBAPROJECTText = ProjectProperties NWLN HostExtenders [NWLN ProjectWorkspace],
+    and each ProjectWindowRecord ends with its own NWLN: the stream ends with the last record's CR LF."""
+    excel = project_stream(vba_project_of(EXCEL_SAVED_WORKBOOK))
+    assert excel.endswith(b"\r\nSheet2=0, 0, 0, 0, C\r\n")
+    aspose = project_stream(vba_project_of(EXCEL_MADE_WORKBOOK))
+    assert aspose.endswith(b"\r\nDictionary=0, 0, 0, 0, C\r\n\r\n"), INTENDED_PROJECT_DIFFERENCES["stream end"]
+    ours = project_stream(build_vba_project(full_project_modules()))
+    assert ours.endswith(b"\r\n[Workspace]\r\n" + b"".join(
+        f"{m.name}=0, 0, 0, 0, C\r\n".encode() for m in full_project_modules()))
+    assert not ours.endswith(b"\r\n\r\n")
 
 
 def test_protection_values_decrypt_to_the_same_data(reference, mirrored):

@@ -9,6 +9,7 @@ import pytest
 from addin.profiles import all_profiles
 from server.db import new_session
 from server.imports import submit_batch
+from server.passwords import keeper
 from tests.conftest import ROOT
 from tests.plugin_server import new_token
 from tests.server_rows import example_rows, login_header
@@ -18,8 +19,8 @@ from tests.web_client import admin, anonymous, web  # noqa: F401
 def submit(app, profile_id, rows, who="hr-team", workbook="team.xlsm", key=None):
     session = new_session(app)
     try:
-        return submit_batch(session, profile_id, rows, idempotency_key=key, submitted_by=who,
-                            source={"workbook": workbook, "template_version": "1.0"})
+        return submit_batch(session, profile_id, rows, idempotency_key=key, submitted_by=who, key_scope=f"token:{who}",
+                            source={"workbook": workbook, "template_version": "1.0"}, passwords=keeper(app))
     finally:
         session.close()
 
@@ -131,8 +132,8 @@ def test_the_export_download_is_the_api_export(app, web):
     assert download.data == api.data
     assert download.headers["Content-Disposition"] == api.headers["Content-Disposition"]
     lines = download.data.decode("utf-8").splitlines()
-    assert [line.split(",")[0] for line in lines] == ["user0", "user1", "user2"]  # headerless, positional
-    assert "Pw-0-secret" not in download.data.decode("utf-8")  # passwords are never stored
+    assert [line.split(",")[:2] for line in lines] == [["user0", "Pw-0-secret"], ["user1", "Pw-1-secret"],
+                                                       ["user2", "Pw-2-secret"]]  # headerless, positional
 
 
 @pytest.mark.parametrize("profile_id", list(all_profiles()))

@@ -12,6 +12,7 @@ import xlwings
 from openpyxl import load_workbook
 
 from addin.profiles import all_profiles, get_profile
+from addin.rules.columns import header_token
 from addin.rules.engine import validate
 from server.xlwings_endpoints import NO_LICENSE, alert_answer
 from tests.conftest import EXAMPLES, ROOT
@@ -56,7 +57,7 @@ def example_model(profile_id: str):
             expected[row + 1].add((column, level))
         else:
             expected[row + 1]
-    by_token = {h: profile.by_token[" ".join(h.split()).casefold()].header for h in headers}
+    by_token = {h: profile.by_token[header_token(h)].header for h in headers}
     model = WorkbookModel.from_template(profile, [{by_token[h]: v for h, v in r.items()} for r in rows])
     return profile, model, expected, [headers, *[list(r.values()) for r in rows]]
 

@@ -86,7 +86,7 @@ def test_users_imported_from_another_workbook_come_back_as_duplicates(press, cli
 
 def test_a_problem_with_the_whole_sheet_sends_nothing(press, client, api_token):
     model = WorkbookModel.from_template(PROFILE, control_panel_rows(5, prefix="whole"))
-    model.sheet("Users").put(2, 2, "Pass word")  # the Password header mistyped: required column missing
+    model.sheet("Users").put(2, 2, "Secret")  # the Password header replaced: required column missing
     press(model, "submit")
     assert model.alerts[-1]["mode"] == "critical"
     assert "Nothing was sent" in model.alerts[-1]["prompt"]

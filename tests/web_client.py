@@ -35,6 +35,8 @@ class _Forms(HTMLParser):
         elif not self.forms:
             return
         elif tag == "input" and attrs.get("name") and attrs.get("type") != "file":
+            if attrs.get("type") in ("radio", "checkbox") and "checked" not in attrs:
+                return  # a browser sends only the chosen ones
             self.forms[-1].fields[attrs["name"]] = attrs.get("value") or ""
         elif tag == "button":
             self._button = (attrs.get("formaction") or self.forms[-1].action, [])

@@ -5,7 +5,8 @@ but no cell is ever an object. It shows the file's values where they were (the s
 numbers the findings name), with the Status column first and frozen beside the header so it
 stays in view, then the file's columns in their order (its own Status, Errors and Marks columns
 left out), then the Errors column, wrapped. Wrong cells are red, repaired cells amber holding
-the repaired value, as the template colours them; phone and ID columns are formatted as Text.
+the repaired value and a note with what the cell held, as the template colours them; phone and
+ID columns are formatted as Text.
 A template's settings go along on a hidden xlwings.conf sheet, so the copy can be checked
 again without naming its format; problems with the whole file are on a sheet of their own.
 """
@@ -32,7 +33,8 @@ BIG_NUMBER = 1e10  # whole numbers from here on get the format '0': General woul
 STATUS_WIDTH, ERRORS_WIDTH = 14, 80
 SAMPLE_ROWS = 500  # rows whose lengths fit a column's width
 _ANNOTATIONS = {h.casefold() for h in (STATUS_HEADER, ERRORS_HEADER, MARKS_HEADER)}
-NO_MARKS: dict[int, tuple[Level, str | None]] = {}
+Mark = tuple[Level, str | None, str | None]  # error or fixed, the repaired value, the note of the original
+NO_MARKS: dict[int, Mark] = {}
 
 
 def annotated_path(source: Path) -> Path:
@@ -112,7 +114,7 @@ class _Copy:
         table, report = self.table, self.report
         header_row = table.start_row if self.has_header else 0
         name = (table.sheet or report.profile.title)[:31]
-        sheet = book.add_sheet(name, self.columns(), freeze=(header_row, 1))
+        sheet = self._sheet = book.add_sheet(name, self.columns(), freeze=(header_row, 1))
         results = {r.row: r for r in report.rows}
         width = len(self.target)
         prefixes = [None if t is None else f'<c r="{column_letter(t)}' for t in self.target]
@@ -165,16 +167,18 @@ class _Copy:
         sheet.rows("".join(pending))
         sheet.close()
 
-    def _cell_xml(self, i: int, n: int, value: Any, mark: tuple[Level, str | None] | None) -> str:
+    def _cell_xml(self, i: int, n: int, value: Any, mark: Mark | None) -> str:
         """Any cell of the file's: '' for a column the copy leaves out."""
         prefix = self._prefixes[i]
         if prefix is None:
             return ""
         level = None
         if mark is not None:
-            level, fixed = mark
+            level, fixed, note = mark
             if fixed is not None:
                 value = fixed  # the repaired value
+            if note:
+                self._sheet.note(n, self.target[i], note)  # what the cell held
         if type(value) is not str:
             return self._value_xml(i, n, value, level)
         head = self._openings[level][i]
@@ -182,11 +186,12 @@ class _Copy:
             return f"{prefix}{n}{head}{value}</t></is></c>"
         return f"{prefix}{n}{head[:-len('<is><t>')]}{text_xml(value)}</c>"
 
-    def _judged(self, result: RowResult) -> tuple[str, Level | None, dict[int, tuple[Level, str | None]]]:
+    def _judged(self, result: RowResult) -> tuple[str, Level | None, dict[int, Mark]]:
         """A row with findings: its status text, its worst level (None for warnings only), and
-        {column index: (error or fixed, the repaired value)} of its cells, errors first."""
+        {column index: (error or fixed, the repaired value, the note of the original)} of its
+        cells, errors first."""
         errors = fixed = warnings = 0
-        marks: dict[int, tuple[Level, str | None]] = {}
+        marks: dict[int, Mark] = {}
         index_of = self.index_of
         for finding in result.findings:
             level = finding.level
@@ -197,11 +202,11 @@ class _Copy:
             if level is Level.ERROR:
                 errors += 1
                 if index is not None:
-                    marks[index] = (Level.ERROR, None)
+                    marks[index] = (Level.ERROR, None, None)
             else:
                 fixed += 1
                 if index is not None and index not in marks:
-                    marks[index] = (Level.FIXED, finding.fixed_value)
+                    marks[index] = (Level.FIXED, finding.fixed_value, finding.original_note)
         worst = Level.ERROR if errors else Level.FIXED if fixed else None
         return status_text(errors, fixed, warnings), worst, marks
 

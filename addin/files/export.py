@@ -5,6 +5,10 @@ Everything comes from the profile: the columns' order and vendor spelling, and i
 international characters). Values are the engine's normalized text, so booleans and phones
 are already in the vendor's form; columns a row lacks (passwords are never stored) are empty.
 
+A vendor that takes at most N users per file (CommPeak: 500) gets a ZIP of files of at most N
+users each, every one with its header: stem-part-1-of-3.csv, ... (the same rows always give
+the same bytes).
+
 Cells a spreadsheet would run as a formula (starting with = + - @ tab or CR) are neutralised:
 in CSV with a leading apostrophe, in XLSX by a text cell with Excel's quote prefix, which keeps
 the value unchanged. Valid phone numbers (E.164 in a phone column) and values the profile
@@ -15,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +28,8 @@ from ..rules.fields import Kind
 
 CSV_TYPE = "text/csv"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP_TYPE = "application/zip"
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # a fixed time in every part: the same rows, the same bytes
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 
@@ -52,10 +59,27 @@ def needs_xlsx(profile: Profile, rows: Sequence[Mapping[str, str]]) -> bool:
 
 
 def export_rows(profile: Profile, rows: Sequence[Mapping[str, str]], stem: str) -> ExportFile:
-    """The vendor file for these rows (each a {column key: normalized text} mapping)."""
+    """The vendor file for these rows (each a {column key: normalized text} mapping), or a ZIP of
+    files when there are more rows than the vendor takes per file."""
+    limit = profile.max_rows
+    if limit is not None and len(rows) > limit:
+        return _parts(profile, rows, stem, limit)
     if needs_xlsx(profile, rows):
         return ExportFile(f"{stem}.xlsx", XLSX_TYPE, _xlsx(profile, rows))
     return ExportFile(f"{stem}.csv", CSV_TYPE, _csv(profile, rows))
+
+
+def _parts(profile: Profile, rows: Sequence[Mapping[str, str]], stem: str, limit: int) -> ExportFile:
+    count = -(-len(rows) // limit)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index in range(count):
+            part = export_rows(profile, rows[index * limit:(index + 1) * limit], f"{stem}-part-{index + 1}-of-{count}")
+            info = zipfile.ZipInfo(part.filename, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, part.content)
+    return ExportFile(f"{stem}.zip", ZIP_TYPE, out.getvalue())
 
 
 def _lines(profile: Profile, rows: Sequence[Mapping[str, str]]) -> list[list[str]]:

@@ -86,7 +86,7 @@ PROFILE = Profile(
         "empty values may be left off.",
     ),
     decisions=(
-        "Plan name is optional (the seed's own examples omit it).",
+        "Plan name is optional (the vendor's own examples leave it out).",
         "Password is required (the format line makes the first two values required).",
         "Booleans are written TRUE/FALSE; yes/no and 1/0 are accepted.",
     ),

@@ -9,6 +9,9 @@ Decisions where the seed is ambiguous:
   domain setting is given, it must end with it.
 - trialStart/trialEnd are for trial users only: both or neither, and the end not before the start.
 - The booleans take True/False (written as the seed writes them); empty means the vendor default.
+- update, edit and remove change a user iPass already has: the import server stores such a row as
+  a new version of the user, not as a duplicate, and accepts it for a user it has never seen too
+  (the user may predate rosterbook).
 """
 from __future__ import annotations
 
@@ -16,11 +19,12 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import Field
 
-from ..rules.columns import Column, ExportSpec, Profile, ProfileSettings, RowProblem, first_filled
+from ..rules.columns import ChangeSpec, Column, ExportSpec, Profile, ProfileSettings, RowProblem, first_filled
 from ..rules.fields import Kind
 from ..rules.findings import Level
 
 ACTIONS = ("create", "update", "remove", "edit")
+CHANGE_ACTIONS = ("update", "remove", "edit")
 
 
 class IpassSettings(ProfileSettings):
@@ -113,6 +117,7 @@ PROFILE = Profile(
     settings_model=IpassSettings,
     row_rules=(_username, _company, _trial, _password),
     export=ExportSpec(xlsx_when_non_ascii=("fname", "lname")),
+    changes=ChangeSpec(column="action", values=CHANGE_ACTIONS),
     notes=(
         "If any first or last name contains international characters (é, ü, ø, ...), the file must be "
         "uploaded to iPass as .XLSX, not .CSV. rosterbook's export does this for you.",
@@ -123,5 +128,7 @@ PROFILE = Profile(
         "The header 'suspendNotifcation' keeps iPass's spelling in exports; 'suspendNotification' is accepted.",
         "company is numeric (a CompanyId).",
         "trialStart and trialEnd go together; dates are written YYYY-MM-DD.",
+        "A row with action update, edit or remove for a user imported before is a change: the import server "
+        "keeps it as the user's new version (the earlier one stays in the history), and exports it with its action.",
     ),
 )

@@ -45,7 +45,7 @@ PROFILE = Profile(
                rule="Complete number with + and the country code and area code (US and Canada start with +1). "
                     "Required when the login ID is phone."),
         Column(key="email", header="Email", kind=Kind.EMAIL, required=True, example="jane@example.com"),
-        Column(key="name", header="Name", required=True, max_length=100, example="Jane Doe"),
+        Column(key="name", header="Name", aliases=("Full Name",), required=True, max_length=100, example="Jane Doe"),
     ),
     login_key=login_key,
     login_key_columns=("phone", "email"),
@@ -58,7 +58,7 @@ PROFILE = Profile(
         "Each user gets an invitation by text message or email and sets a password.",
     ),
     decisions=(
-        "The two columns the seed does not name are Email and Name, both mandatory.",
+        "The two columns iPlum's instructions do not name are Email and Name, both mandatory.",
         "The login ID (phone or email, per row) must be unique in a file.",
     ),
 )

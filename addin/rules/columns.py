@@ -10,10 +10,12 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property, lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .fields import CHECKS, TEXT_FORMAT_KINDS, Checked, Context, Kind
 from .findings import Level
+from .locales import locale_for
+from .phones import region_is_known
 
 DEFAULT_MAX_LENGTH = 255
 _TRUTHY = ("true", "1", "yes", "y")
@@ -21,14 +23,27 @@ _FALSY = ("false", "0", "no", "n")
 
 
 def header_token(text: str) -> str:
-    """How headers compare: case-insensitive, surrounding and repeated spaces ignored."""
+    """How headers compare: case, spaces, dashes, underscores and punctuation ignored
+    ('E-Mail', 'e_mail' and 'Email' are one header; 'Phone #' is 'phone')."""
     return _token(text if type(text) is str else str(text))
 
 
 @lru_cache(maxsize=4096)
 def _token(text: str) -> str:
     # cached: the import API maps every row's keys, the same few headers thousands of times
-    return " ".join(text.split()).casefold()
+    folded = text.casefold()
+    letters = "".join(ch for ch in folded if ch.isalnum())
+    return letters or " ".join(folded.split())  # a header of punctuation only still compares as itself
+
+
+# Words people add to a column's name without changing what it holds ('Email address', 'Phone
+# number', 'Role ID'): a header with one of them after a column's name is that column, unless the
+# format has a column of that very name.
+_GENERIC_SUFFIXES: dict[Kind, tuple[str, ...]] = {
+    Kind.EMAIL: ("address",),
+    Kind.PHONE: ("number", "no"),
+    Kind.NUMERIC_ID: ("id",),
+}
 
 
 class Column(BaseModel):
@@ -81,6 +96,12 @@ class Column(BaseModel):
     @cached_property
     def tokens(self) -> frozenset[str]:
         return frozenset({self.token, *(header_token(a) for a in self.aliases)})
+
+    @cached_property
+    def variant_tokens(self) -> frozenset[str]:
+        """The common variants of its names: 'Email address' for Email, 'Phone number' for Phone."""
+        suffixes = _GENERIC_SUFFIXES.get(self.kind, ())
+        return frozenset(t + s for t in self.tokens for s in suffixes if not t.endswith(s)) - self.tokens
 
     @property
     def secret(self) -> bool:
@@ -177,7 +198,33 @@ class ProfileSettings(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    default_region: str = Field("US", description="Region assumed for phone numbers entered without a country code")
+    phone_region: str | None = Field(None, description=(
+        "Two-letter country code (US, GB, DE...) whose country code is added to phone numbers entered "
+        "without one. Empty: such numbers are errors that say which country codes would make them valid"))
+    locale: str | None = Field(None, description=(
+        "The language of your Excel when it is not English (de, fr, es, it, nl, pt; or en-GB, en-US): "
+        "its TRUE/FALSE words (WAHR, VRAI...) and its date order (31.12.2026) are then read. Empty: English "
+        "words only, and a date like 03/04/2026 is an error"))
+
+    @field_validator("phone_region", mode="before")
+    @classmethod
+    def _known_region(cls, value: Any) -> str | None:
+        if value is None or not str(value).strip():
+            return None
+        region = str(value).strip().upper()
+        if not region_is_known(region):
+            raise ValueError(f"{value!r} is not a two-letter country code with a phone numbering plan (US, GB, DE...)")
+        return region
+
+    @field_validator("locale", mode="before")
+    @classmethod
+    def _known_locale(cls, value: Any) -> str | None:
+        locale = locale_for(None if value is None else str(value))
+        return locale.code if locale else None
+
+    def context(self) -> Context:
+        """What the field checks of a file know from these settings."""
+        return Context(region=self.phone_region, locale=locale_for(self.locale))
 
 
 # A row rule sees the normalized values by column key and the settings, and yields
@@ -195,6 +242,19 @@ class ExportSpec(BaseModel):
     trim_trailing_empty: bool = False  # headerless positional files may stop at the last value
     xlsx_when_non_ascii: tuple[str, ...] = ()  # column keys whose non-ASCII text forces an XLSX upload
     delimiter: str = ","
+
+
+class ChangeSpec(BaseModel):
+    """Rows that change a user the target system already has, rather than create one: those whose
+    COLUMN holds one of VALUES (iPass's action update, edit or remove)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    column: str
+    values: tuple[str, ...]
+
+    def is_change(self, values: Mapping[str, str]) -> bool:
+        return values.get(self.column) in self.values
 
 
 class Profile(BaseModel):
@@ -220,10 +280,13 @@ class Profile(BaseModel):
     notes: tuple[str, ...] = ()  # the seed's advice, shown on the Instructions sheet
     decisions: tuple[str, ...] = ()  # where the seed is ambiguous and what we chose
     file_kind: Literal["csv", "csv or xlsx"] = "csv"
+    changes: ChangeSpec | None = None  # rows that change a stored user; None: every row creates one
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
         keys = [c.key for c in self.columns]
+        if self.changes is not None and self.changes.column not in keys:
+            raise ValueError(f"profile {self.id} names unknown column {self.changes.column}")
         if len(set(keys)) != len(keys):
             raise ValueError(f"profile {self.id} has duplicated column keys")
         tokens = [t for c in self.columns for t in c.tokens]
@@ -240,7 +303,15 @@ class Profile(BaseModel):
 
     @cached_property
     def by_token(self) -> dict[str, Column]:
-        return {t: c for c in self.columns for t in c.tokens}
+        """Every name a file's header may give a column: its header, its aliases, then the common
+        variants of those that no other column claims."""
+        exact = {t: c for c in self.columns for t in c.tokens}
+        variants: dict[str, Column] = {}
+        for column in self.columns:
+            for token in column.variant_tokens:
+                if token not in exact:
+                    variants[token] = column
+        return {**variants, **exact}
 
     def settings(self, values: Mapping[str, Any] | None = None) -> ProfileSettings:
         return self.settings_model.model_validate(dict(values or {}))

@@ -7,14 +7,16 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from .annotations import ANNOTATION_HEADERS, MARK_FOR_LEVEL, NO_MARK, column_letter
+from .annotations import MARK_FOR_LEVEL, NO_MARK
 from .cells import SPACES, control_character, describe_char, is_blank, search_control_or_surrogate, to_text, trim
 from .collector import collector_paused
 from .columns import Column, Profile, ProfileSettings, folded, header_token
 from .fields import CHECKS, Check, Checked, Context, quote
 from .findings import Finding, Level
+from .headers import HeaderMap, looks_like_header, map_header, positional_header
 
-_RESERVED = frozenset(header_token(h) for h in ANNOTATION_HEADERS)
+__all__ = ["HeaderMap", "Report", "RowResult", "check_cell", "looks_like_header", "map_header",
+           "positional_header", "validate", "validate_records"]
 _NO_COLUMNS: frozenset[str] = frozenset()
 _KNOWN_PER_COLUMN = 1000  # clean texts remembered per column and file; unique columns never repeat
 _LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.FIXED: 2}
@@ -69,19 +71,14 @@ class RowResult:
 
 
 @dataclass(slots=True)
-class HeaderMap:
-    positions: list[tuple[int, Column]]  # (cell index, column) for the columns the file has
-    findings: list[Finding]
-    has_header_row: bool
-
-
-@dataclass(slots=True)
 class Report:
     profile: Profile
     settings: ProfileSettings
     header: HeaderMap
     rows: list[RowResult]
     file_findings: list[Finding]
+    profile_from: str | None = None  # how the format was chosen: 'option', 'template' or 'headers'
+    notes: list[str] = field(default_factory=list)  # about the whole file, not problems (how many export files)
 
     def findings(self) -> Iterable[Finding]:
         yield from self.file_findings
@@ -106,67 +103,14 @@ class Report:
             "errors": self.errors,
             "warnings": self.total(Level.WARNING),
             "fixed": self.total(Level.FIXED),
+            "profile_from": self.profile_from,
+            "settings": {"phone_region": self.settings.phone_region, "locale": self.settings.locale},
+            # one entry per header that is none of the format's columns, with the column it most
+            # likely is: what a column-mapping step can start from
+            "unknown_columns": [u.as_dict() for u in self.header.unknown],
             "findings": [f.as_dict() for f in self.findings()],
+            "notes": list(self.notes),
         }
-
-
-# --------------------------------------------------------------------------- header
-
-def looks_like_header(profile: Profile, cells: Sequence[Any]) -> bool:
-    """For headerless formats: is this first row the column names (as in our template)?"""
-    tokens = [header_token(to_text(c)) for c in cells if not is_blank(c)]
-    known = sum(1 for t in tokens if t in profile.by_token or t in _RESERVED)
-    return known >= 2 and known * 2 >= len(tokens)
-
-
-def map_header(profile: Profile, cells: Sequence[Any], row: int, settings: ProfileSettings) -> HeaderMap:
-    positions: list[tuple[int, Column]] = []
-    findings: list[Finding] = []
-    seen: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        text = trim(to_text(cell))
-        if not text:
-            continue
-        token = header_token(text)
-        column = profile.by_token.get(token)
-        where = f"column {column_letter(index)}"
-        if column is None:
-            if token not in _RESERVED:
-                findings.append(Finding(Level.WARNING,
-                    f"Column {quote(text)} ({where}) is not part of the {profile.title} format: "
-                    "it is ignored and will not be imported", column=text, row=row, value=text))
-            continue
-        if column.key in seen:
-            findings.append(Finding(Level.ERROR,
-                f"Column {quote(column.header)} appears twice (columns {column_letter(seen[column.key])} "
-                f"and {column_letter(index)}): delete one of them", column=column.header, row=row, value=text))
-            continue
-        seen[column.key] = index
-        positions.append((index, column))
-    if profile.header_order_matters:
-        findings.extend(_exact_header(profile, cells, row))
-    for column in profile.columns:
-        if column.key not in seen and column.is_required(settings):
-            findings.append(Finding(Level.ERROR,
-                f"Required column {quote(column.header)} is missing: add it to the header row",
-                column=column.header, row=row))
-    return HeaderMap(positions, findings, has_header_row=True)
-
-
-def _exact_header(profile: Profile, cells: Sequence[Any], row: int) -> list[Finding]:
-    """Formats whose vendor wants its header row word for word: say so when it differs."""
-    given = [trim(to_text(c)) for c in cells]
-    given = [g for g in given if g and header_token(g) not in _RESERVED]
-    wanted = [c.header for c in profile.columns]
-    if given == wanted[:len(given)]:
-        return []
-    return [Finding(Level.WARNING,
-        f"{profile.title} wants the header row exactly as its template has it ({', '.join(wanted)}); "
-        "rosterbook's export writes it that way, but do not upload this file as it is", row=row)]
-
-
-def positional_header(profile: Profile) -> HeaderMap:
-    return HeaderMap(list(enumerate(profile.columns)), [], has_header_row=False)
 
 
 # --------------------------------------------------------------------------- cells and rows
@@ -207,9 +151,11 @@ def _check_findings(column: Column, raw: Any, checked: Checked, trimmed: bool, r
         else:
             findings.append(Finding(level, f"{header}: {message}", header, row, column.shown(raw)))
     if fixes and not any(f.level is Level.ERROR for f in findings):
-        shown_fix = column.shown(checked.value)
-        findings.append(Finding(Level.FIXED, f"{header}: {'; '.join(fixes)}", header, row,
-                                column.shown(raw), shown_fix if isinstance(shown_fix, str) else None))
+        if column.secret:  # the copy keeps the admin's own value; no output shows it
+            findings.append(Finding(Level.FIXED, f"{header}: {'; '.join(fixes)}", header, row, column.shown(raw)))
+        else:
+            findings.append(Finding(Level.FIXED, f"{header}: {'; '.join(fixes)} (was {quote(to_text(raw))})",
+                                    header, row, raw, checked.value))
     return findings
 
 
@@ -256,7 +202,7 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
     countries), and a clean value gets the same result on every row.
     """
     mapped = _mapped_columns(profile, header.positions, settings)
-    ctx = Context(default_region=settings.default_region)
+    ctx = settings.context()
     rules = profile.row_rules
     by_key = profile.by_key
     line_width = None if header.has_header_row else len(profile.columns)  # positional lines: stray values
@@ -315,7 +261,8 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
                     column = by_key[key]
                     if level is Level.ERROR and column.header in failed:
                         continue  # the cell's own error already explains it
-                    findings.append(Finding(level, f"{column.header}: {message}", column.header, row,
+                    pointer = header.pointer(key) if key in header.suspects else ""
+                    findings.append(Finding(level, f"{column.header}: {message}{pointer}", column.header, row,
                                             column.shown(values.get(key))))
         result = RowResult(row, values, findings)
         if line_width is not None and width > line_width:
@@ -329,22 +276,25 @@ def _check_rows(profile: Profile, header: HeaderMap, settings: ProfileSettings, 
 def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int = 1,
              settings: Mapping[str, Any] | ProfileSettings | None = None,
              row_numbers: Sequence[int] | None = None, login_key_duplicates: bool = True,
-             progress: Callable[[int], None] | None = None, progress_every: int = 4096) -> Report:
+             vendor_file: bool = False, progress: Callable[[int], None] | None = None,
+             progress_every: int = 4096) -> Report:
     """Validate a sheet region: the header row (absent in headerless files) and then the data rows.
 
     start_row is the sheet row number of the first row given; row_numbers, when given, are the
     sheet row numbers of every row given (for filtered or re-ordered ranges). With
     login_key_duplicates=False a repeated login key is not an error here: the import server
-    reports such rows as duplicates itself (the first one is imported). progress, when given,
-    is called with the count of rows checked every progress_every rows.
+    reports such rows as duplicates itself (the first one is imported). vendor_file says the
+    rows are the very file the vendor receives, so the vendor's limit of users per file is an
+    error; rows meant for rosterbook only get a note of how many files its export will make.
+    progress, when given, is called with the count of rows checked every progress_every rows.
     """
     with collector_paused():
         return _validate(profile, rows if isinstance(rows, list) else list(rows), start_row, settings,
-                         row_numbers, login_key_duplicates, progress, progress_every)
+                         row_numbers, login_key_duplicates, vendor_file, progress, progress_every)
 
 
 def _validate(profile: Profile, rows: list[Sequence[Any]], start_row: int, settings: Any,
-              row_numbers: Sequence[int] | None, login_key_duplicates: bool,
+              row_numbers: Sequence[int] | None, login_key_duplicates: bool, vendor_file: bool,
               progress: Callable[[int], None] | None = None, progress_every: int = 4096) -> Report:
     file_findings: list[Finding] = []
     settings_obj = _settings(profile, settings, file_findings)
@@ -358,9 +308,10 @@ def _validate(profile: Profile, rows: list[Sequence[Any]], start_row: int, setti
     file_findings.extend(header.findings)
 
     results = _check_rows(profile, header, settings_obj, rows, data_from, numbers, progress, progress_every)
-    _check_row_limit(profile, results, file_findings)
+    notes: list[str] = []
+    _check_row_limit(profile, results, file_findings if vendor_file else None, notes)
     _check_duplicates(profile, results, login_key_duplicates)
-    return Report(profile, settings_obj, header, results, file_findings)
+    return Report(profile, settings_obj, header, results, file_findings, notes=notes)
 
 
 def validate_records(profile: Profile, records: Sequence[Mapping[str, Any]], *,
@@ -412,11 +363,27 @@ def _too_many_values(profile: Profile, cells: Sequence[Any], result: RowResult) 
             f"{len(profile.columns)} (check for a stray comma)", None, result.row, to_text(extra[0])))
 
 
-def _check_row_limit(profile: Profile, results: list[RowResult], findings: list[Finding]) -> None:
-    if profile.max_rows is not None and len(results) > profile.max_rows:
+def _check_row_limit(profile: Profile, results: list[RowResult], findings: list[Finding] | None,
+                     notes: list[str]) -> None:
+    """The vendor's limit of users per file: an error in the vendor's own file (FINDINGS), and
+    otherwise a note of how many files rosterbook's export will make."""
+    limit = profile.max_rows
+    if limit is None or len(results) <= limit:
+        return
+    if findings is not None:
         findings.append(Finding(Level.ERROR,
-            f"This file has {len(results)} users; {profile.title} accepts at most {profile.max_rows} "
-            f"per file. Split it into files of {profile.max_rows} rows or fewer"))
+            f"This file has {len(results)} users; {profile.title} accepts at most {limit} "
+            f"per file. Split it into files of {limit} rows or fewer"))
+        return
+    files = export_files(profile, len(results))
+    notes.append(f"These {len(results):,} users are more than the {limit} {profile.title} takes per file: "
+                 f"rosterbook's export of them will be {files} files of at most {limit} users each (a ZIP), "
+                 "to upload one after the other.")
+
+
+def export_files(profile: Profile, users: int) -> int:
+    """How many vendor files an export of USERS users makes."""
+    return max(1, -(-users // profile.max_rows)) if profile.max_rows else 1
 
 
 def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bool = True) -> None:

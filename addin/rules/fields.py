@@ -9,75 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from enum import StrEnum
 from functools import lru_cache
-from typing import NamedTuple, Protocol
 
-import phonenumbers
-import phonenumbers.phonenumberutil as _pnu
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import DOT_ATOM_TEXT, EMAIL_MAX_LENGTH
 
-from .cells import number_text
 from .findings import Level
+from .kinds import TEXT_FORMAT_KINDS, Checked, ColumnRule, Context, Kind, Problem, quote
+from .locales import boolean_words
+from .phones import check_phone
 
-
-class Kind(StrEnum):
-    TEXT = "text"
-    PASSWORD = "password"
-    EMAIL = "email"
-    PHONE = "phone"
-    DIGITS = "digits"
-    BOOLEAN = "boolean"
-    ENUM = "enum"
-    COUNTRY = "country"
-    LANGUAGE = "language"
-    DATE = "date"
-    NUMERIC_ID = "numeric id"
-
-
-# Kinds whose cells must be formatted as Text in Excel, so '+' and leading zeros survive.
-TEXT_FORMAT_KINDS = frozenset({Kind.PHONE, Kind.DIGITS, Kind.NUMERIC_ID})
-
-Problem = tuple[Level, str]
-
-
-class Checked(NamedTuple):
-    value: str
-    problems: list[Problem]
-
-
-class Context(NamedTuple):
-    default_region: str = "US"
-
-
-class ColumnRule(Protocol):
-    """What a check reads of its column. columns.Column provides it; this module does not import
-    columns, so the rules' dependency runs one way: columns -> fields."""
-
-    pattern: str | None
-    pattern_hint: str
-    min_length: int
-    choices: tuple[str, ...]
-    extra_values: tuple[str, ...]
-    true_value: str
-    false_value: str
-    truthy: tuple[str, ...]
-    falsy: tuple[str, ...]
-    lenient: bool
-    require_plus: bool
-    digits_only: bool
-    keeps_leading_zeros: bool
-    id_hint: str
-
-    def compiled_pattern(self) -> re.Pattern[str]: ...
-
-    def choice_lookup(self) -> dict[str, str]: ...
-
-
-def quote(text: str) -> str:
-    return f"'{text}'"
+__all__ = ["CHECKS", "TEXT_FORMAT_KINDS", "Check", "Checked", "ColumnRule", "Context", "Kind", "Problem", "quote"]
 
 
 # --------------------------------------------------------------------------- text
@@ -148,159 +91,6 @@ def _domain_forms(domain: str) -> tuple[str, str] | None:
     return checked.domain, checked.ascii_domain
 
 
-# --------------------------------------------------------------------------- phone
-
-_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
-_PHONE_PUNCTUATION = re.compile(r"[\s().\-/\u00a0]")
-_PHONE_CHARS = re.compile(r"^\+?[\d(][\d\s().\-/]*$")
-
-
-@lru_cache(maxsize=65_536)  # a file's phones, so checking them again (the upload page's import) is cheap
-def _e164(candidate: str, region: str | None) -> str | None:
-    """The E.164 form of candidate when libphonenumber's metadata accepts it.
-
-    Accepted means valid, or of exactly a possible length for its country's numbering plan:
-    vendors' own examples use fictional exchanges (+1 408 123 1234) that libphonenumber
-    marks unassigned, and the target systems take them.
-    """
-    number = _parsed(candidate, region)
-    if number is None:
-        return None
-    # The cheap length test first: most numbers pass it, and then validity need not be computed.
-    if not (phonenumbers.is_possible_number_with_reason(number) == _IS_POSSIBLE
-            or phonenumbers.is_valid_number(number)):
-        return None
-    if phonenumbers.region_code_for_country_code(number.country_code) == phonenumbers.UNKNOWN_REGION:
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _parsed(candidate: str, region: str | None) -> phonenumbers.PhoneNumber | None:
-    """phonenumbers.parse(candidate, region), None where it raises."""
-    digits = candidate[1:]
-    if (region is None and candidate[:1] == "+" and 3 <= len(digits) <= _MAX_DIGITS_AFTER_PLUS
-            and digits.isascii() and digits.isdigit()):
-        return _parsed_international(digits)
-    try:
-        return phonenumbers.parse(candidate, region)
-    except phonenumbers.NumberParseException:
-        return None
-
-
-_MAX_DIGITS_AFTER_PLUS = 3 + _pnu._MAX_LENGTH_FOR_NSN  # the longest country code and national number
-_NATIONAL_PREFIX_KEPT = (_pnu.ValidationResult.TOO_SHORT, _pnu.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
-                         _pnu.ValidationResult.INVALID_LENGTH)
-
-
-def _parsed_international(digits: str) -> phonenumbers.PhoneNumber | None:
-    """What phonenumbers.parse('+' + digits) gives for plain ASCII digits, about four times faster.
-
-    Most phone cells hold exactly this, and parse spends most of its time looking for a number
-    inside free text (RFC 3966 parts, extensions, letters, other scripts' digits), none of which
-    plain digits after a '+' can have. What is left is done here with libphonenumber's own steps
-    and metadata: the country code, the national prefix dropped when the rest still has a
-    possible length, the length limits and Italian leading zeros. tests/test_fields_phone_parse.py
-    holds this to parse's own results for every country code.
-    """
-    country_code, national = _pnu._extract_country_code(digits)
-    if not country_code or len(national) < _pnu._MIN_LENGTH_FOR_NSN:
-        return None
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
-        country_code, phonenumbers.region_code_for_country_code(country_code))
-    _, without_prefix, _ = _pnu._maybe_strip_national_prefix_carrier_code(national, metadata)
-    if _pnu._test_number_length(without_prefix, metadata) not in _NATIONAL_PREFIX_KEPT:
-        national = without_prefix
-    if not _pnu._MIN_LENGTH_FOR_NSN <= len(national) <= _pnu._MAX_LENGTH_FOR_NSN:
-        return None
-    number = phonenumbers.PhoneNumber(country_code=country_code)
-    _pnu._set_italian_leading_zeros_for_phone_number(national, number)
-    number.national_number = int(national)
-    return number
-
-
-_IS_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
-
-
-def _phone_result(col: ColumnRule, value: str, original: str, problems: list[Problem], note: str) -> Checked:
-    """Phones in digits-only columns lose the '+'; others keep E.164."""
-    if col.digits_only:
-        value = value.lstrip("+")
-    if value != original:
-        problems.append((Level.FIXED, f"{note} {quote(value)}"))
-    return Checked(value, problems)
-
-
-def check_phone(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
-    invalid_level = Level.WARNING if col.lenient else Level.ERROR
-    problems: list[Problem] = []
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return _check_phone_number_cell(col, raw, ctx, invalid_level)
-    if text.startswith("'"):
-        text = text[1:].strip()
-        problems.append((Level.FIXED, "removed the leading apostrophe"))
-    if _SCIENTIFIC.match(text):
-        return Checked(text, [(Level.ERROR,
-            f"{quote(text)} is in scientific notation, so Excel has already lost digits of this number. "
-            "Format the column as Text and retype the full number, starting with +")])
-    if col.extra_values and text in col.extra_values:
-        return Checked(text, problems)
-    if not _PHONE_CHARS.match(text):
-        problems.append((invalid_level, f"{quote(text)} is not a phone number: use digits, optionally after a +"))
-        return Checked(text, problems)
-    if text.startswith("+"):
-        e164 = _e164(text, None)
-        if e164 is None:
-            problems.append((invalid_level, f"{quote(text)} is not a valid phone number: check the country code and the number of digits"))
-            return Checked(text, problems)
-        return _phone_result(col, e164, text, problems, "written in international form")
-    digits = _PHONE_PUNCTUATION.sub("", text)
-    if col.digits_only and not col.require_plus:
-        # A digits-only column just wants the digits; punctuation is safe to drop.
-        if digits != text:
-            problems.append((Level.FIXED, f"kept only the digits: {quote(digits)}"))
-        return Checked(digits, problems)
-    with_plus = _e164("+" + digits, None)
-    if col.require_plus:
-        if with_plus:
-            return _phone_result(col, with_plus, text, problems, "must start with + and the country code; written as")
-        problems.append((Level.ERROR,
-            f"{quote(text)} has no country code: enter it starting with + and the country code, like +14081231234"))
-        return Checked(text, problems)
-    national = _e164(digits, ctx.default_region)
-    if national:
-        return _phone_result(col, national, text, problems, "written in international form")
-    if with_plus:
-        return _phone_result(col, with_plus, text, problems, "the leading '+' was missing; written as")
-    problems.append((invalid_level, f"{quote(text)} is not a valid phone number: enter it with + and the country code"))
-    return Checked(text, problems)
-
-
-def _check_phone_number_cell(col: ColumnRule, raw: float | int, ctx: Context, invalid_level: Level) -> Checked:
-    """Excel turned a typed '+14081231234' into the number 14081231234: explain, repair when safe."""
-    if isinstance(raw, float) and not raw.is_integer():
-        return Checked(number_text(raw), [(Level.ERROR,
-            f"{quote(number_text(raw))} is a number with decimals, not a phone number. "
-            "Format the column as Text and retype the number")])
-    digits = number_text(raw)
-    if col.digits_only and not col.require_plus:
-        return Checked(digits, [(Level.FIXED,
-            f"was stored as a number; written back as text {quote(digits)}. "
-            "Format the column as Text so leading zeros survive")])
-    cause = "Excel dropped the leading '+': format the column as Text."
-    restored = _e164("+" + digits, None)
-    if restored:
-        value = restored.lstrip("+") if col.digits_only else restored
-        return Checked(value, [(Level.FIXED, f"{cause} Restored as {quote(value)}")])
-    national = None if col.require_plus else _e164(digits, ctx.default_region)
-    if national:
-        return Checked(national, [(Level.FIXED,
-            f"was stored as a number without its country code; written as {quote(national)}. "
-            "Format the column as Text")])
-    return Checked(digits, [(invalid_level,
-        f"{cause} {quote('+' + digits)} is not a valid number either; "
-        "retype it in the Text-formatted cell as + and the country code, then the number")])
-
-
 # --------------------------------------------------------------------------- digits and IDs
 
 _DIGITS = re.compile(r"^\d+$")
@@ -347,10 +137,38 @@ def check_boolean(col: ColumnRule, text: str, raw: object, ctx: Context) -> Chec
     elif token in col.falsy:
         value = col.false_value
     else:
-        return Checked(text, [(Level.ERROR, f"{quote(text)} is not allowed: use {col.true_value} or {col.false_value}")])
+        return _excel_word(col, text, token, ctx)
     if value != text and not isinstance(raw, bool):
         return Checked(value, [(Level.FIXED, f"written as {quote(value)}")])
     return Checked(value, [])
+
+
+_EXCEL_WORDS = boolean_words()
+
+
+def _excel_word(col: ColumnRule, text: str, token: str, ctx: Context) -> Checked:
+    """TRUE and FALSE in the admin's Excel language (WAHR, FAUX...): repaired when the file's
+    language is set, otherwise named, since the word alone does not say which Excel wrote it."""
+    locale = ctx.locale
+    if locale is not None and token in (locale.true_word.casefold(), locale.false_word.casefold()):
+        value = col.true_value if token == locale.true_word.casefold() else col.false_value
+        word = locale.true_word if value == col.true_value else locale.false_word
+        english = "TRUE" if value == col.true_value else "FALSE"
+        return Checked(value, [(Level.FIXED,
+            f"{quote(word)} is {english} in {locale.language} Excel; written as {quote(value)}")])
+    allowed = f"use {col.true_value} or {col.false_value}"
+    known = _EXCEL_WORDS.get(token)
+    if known is not None:
+        meaning, languages = known
+        english = "TRUE" if meaning else "FALSE"
+        return Checked(text, [(Level.ERROR,
+            f"{quote(text)} is {english} in {_and(languages)} Excel: {allowed}, or set the language of your "
+            "Excel in the settings so such words are read")])
+    return Checked(text, [(Level.ERROR, f"{quote(text)} is not allowed: {allowed}")])
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def check_enum(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
@@ -391,6 +209,7 @@ def check_language(col: ColumnRule, text: str, raw: object, ctx: Context) -> Che
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
 
 
 def check_date(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
@@ -407,8 +226,51 @@ def check_date(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked
         if value != text:
             return Checked(value, [(Level.FIXED, f"date written as {quote(value)}")])
         return Checked(value, [])
+    match = _DAY_MONTH_YEAR.match(text)
+    if match:
+        return _day_and_month(text, int(match[1]), int(match[3]), int(match[4]), ctx)
     return Checked(text, [(Level.ERROR,
         f"{quote(text)} is not a date: enter it as YYYY-MM-DD (for example 2026-01-31) or as an Excel date")])
+
+
+def _date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _spoken(day: dt.date) -> str:
+    return f"{day.day} {day.strftime('%B')} {day.year}"  # 3 April 2026: no order to misread
+
+
+def _day_and_month(text: str, first: int, second: int, year: int, ctx: Context) -> Checked:
+    """31.12.2026, 12/31/2026, 03/04/2026: read in the order the admin's Excel language writes
+    dates, or, with no language set, only when just one order gives a date."""
+    day_first, month_first = _date(year, second, first), _date(year, first, second)
+    locale = ctx.locale
+    if locale is not None:
+        found = day_first if locale.day_first else month_first
+        order = "day, month, year" if locale.day_first else "month, day, year"
+        if found is None:
+            return Checked(text, [(Level.ERROR,
+                f"{quote(text)} is not a date in the {order} order of {locale.language} Excel: "
+                "enter it as YYYY-MM-DD (for example 2026-01-31)")])
+        value = found.isoformat()
+        return Checked(value, [(Level.FIXED,
+            f"read as {_spoken(found)} ({order}, as {locale.language} Excel writes dates); written as {quote(value)}")])
+    readings = {d for d in (day_first, month_first) if d is not None}
+    if len(readings) == 1:
+        [found] = readings
+        value = found.isoformat()
+        return Checked(value, [(Level.FIXED, f"{_spoken(found)} is the only date this can be; written as {quote(value)}")])
+    if not readings:
+        return Checked(text, [(Level.ERROR,
+            f"{quote(text)} is not a date: enter it as YYYY-MM-DD (for example 2026-01-31) or as an Excel date")])
+    return Checked(text, [(Level.ERROR,
+        f"{quote(text)} could be {_spoken(day_first)} or {_spoken(month_first)}: enter it as YYYY-MM-DD "
+        f"({day_first.isoformat()} or {month_first.isoformat()}), or set the language of your Excel in the "
+        "settings so dates are read in its order")])
 
 
 Check = Callable[[ColumnRule, str, object, Context], Checked]

@@ -6,6 +6,12 @@ from enum import StrEnum
 from typing import Any
 
 
+def _as_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
@@ -20,6 +26,14 @@ class Finding:
     row: int | None = None  # the sheet's own row number (a CSV's line number)
     value: Any = None  # the original value (masked for secret columns)
     fixed_value: str | None = None
+
+    @property
+    def original_note(self) -> str | None:
+        """For a repaired cell: the note that keeps what the cell held before (None when nothing
+        was changed, or the value is a password)."""
+        if self.level is not Level.FIXED or self.fixed_value is None or self.value is None:
+            return None
+        return f"rosterbook repaired this cell. It held: {_as_text(self.value)}"
 
     def as_dict(self) -> dict[str, Any]:
         value = self.value

@@ -6,12 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .engine import Report, RowResult
-from .settings import VERSION_KEY, profile_settings
+from .settings import VERSION_KEY, on_existing, profile_settings
 
 
 def import_request(report: Report, results: Sequence[RowResult], *, workbook: str,
                    conf: Mapping[str, str]) -> dict[str, Any]:
-    """{"profile", "rows", "source", "settings"} as POST /api/v1/imports takes it (JSON-ready).
+    """{"profile", "rows", "source", "settings"} as POST /api/v1/imports takes it (JSON-ready), and
+    "on_existing" when the workbook's conf sheet says it (ValueError for a value it cannot take).
 
     Rows carry the normalized values under the profile's headers, for the columns the sheet has,
     in the sheet's order; source names the workbook and the sheet row of every row sent.
@@ -24,4 +25,8 @@ def import_request(report: Report, results: Sequence[RowResult], *, workbook: st
         source["template_version"] = conf[VERSION_KEY][:50]
     settings = {name: list(value) if isinstance(value, tuple) else value
                 for name, value in profile_settings(profile, conf).items()}
-    return {"profile": profile.id, "rows": records, "source": source, "settings": settings}
+    body = {"profile": profile.id, "rows": records, "source": source, "settings": settings}
+    choice = on_existing(conf)
+    if choice is not None:
+        body["on_existing"] = choice
+    return body

@@ -17,6 +17,12 @@ VERSION_KEY = "rosterbook.version"
 SERVER_URL_KEY = "rosterbook.server_url"
 MODE_KEY = "rosterbook.mode"  # 'local' (RunPython) or 'server' (RunRemotePython)
 SHEET_KEY = "rosterbook.sheet"  # the data sheet's name when the template was built
+# What Submit asks the server to do with a row whose user is stored with other values
+ON_EXISTING_KEY = "rosterbook.on_existing"
+ON_EXISTING = ("skip", "replace")
+ON_EXISTING_MEANING = ("A row whose user was imported before with other values: skip reports it as a conflict "
+                       "and imports nothing; replace stores it as the user's new version (the earlier one is "
+                       "kept in its history).")
 SETTING_PREFIX = "setting."
 MODES = ("local", "server")
 DEFAULT_MODE = "server"
@@ -37,10 +43,23 @@ def profile_settings(profile: Profile, conf: Mapping[str, Any]) -> dict[str, Any
     return settings
 
 
+def on_existing(conf: Mapping[str, Any]) -> str | None:
+    """The workbook's choice for rows whose user is stored with other values (None: it does not
+    say, the server's default applies). Another value raises ValueError, worded for the admin."""
+    raw = conf.get(ON_EXISTING_KEY)
+    if raw is None or str(raw).strip() == "":
+        return None
+    value = str(raw).strip().casefold()
+    if value not in ON_EXISTING:
+        raise ValueError(f"{ON_EXISTING_KEY} on the {CONF_SHEET} sheet is {str(raw).strip()!r}: write skip or "
+                         "replace next to it (right-click a sheet tab > Unhide to see the sheet).")
+    return value
+
+
 def conf_rows(profile: Profile, *, version: str, server_url: str, mode: str, sheet: str) -> list[tuple[str, str]]:
     """The rows a template's conf sheet starts with: ours, then every setting at its default."""
     rows = [(PROFILE_KEY, profile.id), (VERSION_KEY, version), (SERVER_URL_KEY, server_url),
-            (MODE_KEY, mode), (SHEET_KEY, sheet)]
+            (MODE_KEY, mode), (SHEET_KEY, sheet), (ON_EXISTING_KEY, ON_EXISTING[0])]
     defaults = profile.settings()
     for name in profile.settings_model.model_fields:
         value = getattr(defaults, name)

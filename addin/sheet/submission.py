@@ -22,9 +22,10 @@ from .validation import (IMPORTED_PREFIX, RowMarks, SheetCheck, annotation_write
                          file_problem_lines)
 from .writes import Alert, Plan
 
-ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
+ACCEPTED, REJECTED, DUPLICATE, CONFLICT = "accepted", "rejected", "duplicate", "conflict"
 KEY_PREFIX = "rosterbook-"
 ERROR_MARK = MARK_FOR_LEVEL["error"]
+WARNING_MARK = MARK_FOR_LEVEL["warning"]
 
 
 class ImportFailed(Exception):
@@ -71,6 +72,7 @@ class Tally:
     imported: int = 0
     rejected: int = 0
     duplicates: int = 0
+    conflicts: int = 0
     unanswered: int = 0
 
 
@@ -99,22 +101,36 @@ def record_answer(check: SheetCheck, outbox: Outbox, answer: Mapping[str, Any],
                                         "Submit again (a row is never imported twice)", "")
             continue
         status = outcome.get("status")
-        messages = [e.get("message", "") for e in outcome.get("errors") or [] if isinstance(e, Mapping)]
+        messages = _messages(outcome.get("errors"))
         if status == ACCEPTED:
             tally.imported += 1
-            check.marks[row] = RowMarks(imported_status(outcome.get("id"), answer.get("batch_id"), when), "", "")
+            check.marks[row] = RowMarks(imported_status(outcome.get("id"), answer.get("batch_id"), when),
+                                        "; ".join(_messages(outcome.get("notes"))), "")
             for index in secret_columns:
                 clears.setdefault(index, {})[row] = None
         elif status == DUPLICATE:
             tally.duplicates += 1
             check.marks[row] = RowMarks("Duplicate", "; ".join(messages) or "Already imported earlier", "")
+        elif status == CONFLICT:
+            # the differing cells amber: the row is fine, it only differs from what is stored
+            tally.conflicts += 1
+            check.marks[row] = RowMarks("Conflict", "; ".join(messages) or "Imported earlier with other values",
+                                        _marks(profile, position, outcome.get("errors")[1:], WARNING_MARK))
         else:
             tally.rejected += 1
-            columns = {position.get(header_token(e.get("column") or "")) for e in outcome.get("errors") or []
-                       if isinstance(e, Mapping)}
-            marks = "".join(ERROR_MARK if i in columns else NO_MARK for i in range(len(profile.columns)))
-            check.marks[row] = RowMarks("Rejected", "; ".join(messages) or "Rejected by the server", marks)
+            check.marks[row] = RowMarks("Rejected", "; ".join(messages) or "Rejected by the server",
+                                        _marks(profile, position, outcome.get("errors"), ERROR_MARK))
     return tally, clears
+
+
+def _messages(entries: Any) -> list[str]:
+    return [e.get("message", "") for e in entries or [] if isinstance(e, Mapping)]
+
+
+def _marks(profile, position: Mapping[str, int], entries: Any, mark: str) -> str:
+    """MARK on the columns the answer's entries name."""
+    columns = {position.get(header_token(e.get("column") or "")) for e in entries or [] if isinstance(e, Mapping)}
+    return "".join(mark if i in columns else NO_MARK for i in range(len(profile.columns)))
 
 
 # --------------------------------------------------------------------------- the plan
@@ -124,16 +140,19 @@ def submission_plan(check: SheetCheck, send: Sender, workbook: str, conf: Mappin
     """Validate's writes, plus each sent row's outcome, in the same few bulk writes."""
     title = "rosterbook: Submit"
     problems = file_errors(check.report)
-    outbox = import_body(check, workbook, conf) if not problems else None
     failure: str | None = None
     tally: Tally | None = None
+    outbox = None
     changes = {index: dict(values) for index, values in check.changes.items()}
     if problems:
         failure = ("Nothing was sent: the sheet as a whole has a problem to fix first."
                    + "\n" + "\n".join(file_problem_lines(check.report)))
-    elif not outbox.rows:
-        failure = None
     else:
+        try:
+            outbox = import_body(check, workbook, conf)
+        except ValueError as exc:  # a template setting Submit cannot send
+            failure = f"Nothing was sent: {exc}"
+    if outbox is not None and outbox.rows:
         try:
             answer = send(outbox.body)
         except ImportFailed as exc:
@@ -164,13 +183,20 @@ def submission_summary(check: SheetCheck, outbox: Outbox | None, tally: Tally | 
         lines.append("Nothing to send: no row is both valid and not yet imported.")
     else:
         lines.append(f"Sent {_count(len(outbox.rows), 'row')} to the import server: {tally.imported:,} imported, "
-                     f"{tally.rejected:,} rejected, {_count(tally.duplicates, 'duplicate')}.")
+                     f"{tally.rejected:,} rejected, {_count(tally.duplicates, 'duplicate')}"
+                     + (f", {_count(tally.conflicts, 'conflict')}." if tally.conflicts else "."))
         if tally.imported and any(c.secret for _, c in check.report.header.positions):
             lines.append("The password cells of imported rows were emptied, so no password stays in this workbook.")
         if tally.rejected:
             lines.append("Rejected rows are red where the server found the problem; the Errors column says what to do.")
         if tally.duplicates:
             lines.append("Duplicate rows were imported before (the Errors column says when); they were not imported again.")
+        if tally.conflicts:
+            lines.append(f"{_count(tally.conflicts, 'row')} {'is a conflict' if tally.conflicts == 1 else 'are conflicts'}"
+                         ": the user was imported before with other values (the Errors column lists them, amber "
+                         "cells differ); nothing was imported. To store these rows as the users' new versions, set "
+                         "rosterbook.on_existing to replace on the xlwings.conf sheet and press Submit again, or "
+                         "choose per row on the server's batch page.")
         if tally.unanswered:
             lines.append(f"{_count(tally.unanswered, 'row')} got no answer: press Submit again.")
     if held_back:

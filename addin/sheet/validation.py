@@ -202,6 +202,7 @@ def validation_summary(check: SheetCheck, skipped_repairs: int = 0) -> str:
     lines.extend(file_problem_lines(check.report))
     if not errors and not check.report.file_findings:
         lines.append("Everything can be submitted.")
+    lines.extend(check.report.notes)
     return "\n".join(lines)
 
 

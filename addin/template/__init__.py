@@ -1,4 +1,5 @@
-"""The .xlsm templates admins fill: one per profile, generated from it by `rosterbook build`.
+"""The .xlsm templates admins fill: one per profile, generated from it by `rosterbook build`;
+check.py runs the static VBA check on a built workbook (its modules and its buttons' macros).
 
 May import: addin.rules, addin.profiles, addin.vbaproject, XlsxWriter and xlwings (for the VBA
 modules it ships). Not addin.sheet or addin.files.

@@ -1,4 +1,8 @@
-"""The in-sheet buttons and the macros (in addin/vba/Rosterbook.bas) they run."""
+"""The in-sheet buttons and the macros (in addin/vba/Rosterbook.bas) they run.
+
+A button names its macro in the plain form Excel writes, `[0]!ValidateRows`, which Excel resolves
+across the standard modules; addin.template.check proves each name is one public Sub there.
+"""
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -8,7 +12,7 @@ MACRO_MODULE = "Rosterbook"
 
 class Button(NamedTuple):
     caption: str
-    macro: str  # a Public Sub of MACRO_MODULE
+    macro: str  # a Public Sub of MACRO_MODULE, by its plain name
     tip: str  # for the Instructions sheet
 
 

@@ -13,7 +13,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..rules.annotations import ERRORS_HEADER, MARK_FOR_LEVEL, MARKS_HEADER, STATUS_HEADER, column_letter
 from ..rules.columns import Column, Profile
-from .buttons import BUTTONS, MACRO_MODULE
+from .buttons import BUTTONS
 from .wording import header_note
 
 DATA_SHEET = "Users"
@@ -120,7 +120,7 @@ def _buttons(sheet: Worksheet) -> None:
     sheet.set_row(BUTTON_ROW, BUTTON_ROW_HEIGHT)
     for index, button in enumerate(BUTTONS):
         sheet.insert_button(BUTTON_ROW, 0, {
-            "macro": f"{MACRO_MODULE}.{button.macro}",
+            "macro": button.macro,  # the plain form Excel writes: [0]!ValidateRows
             "caption": button.caption,
             "width": BUTTON_WIDTH,
             "height": BUTTON_HEIGHT,

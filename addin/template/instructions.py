@@ -7,7 +7,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..rules.columns import Profile
-from ..rules.settings import CONF_SHEET, SETTING_PREFIX, conf_rows
+from ..rules.settings import CONF_SHEET, ON_EXISTING_KEY, ON_EXISTING_MEANING, SETTING_PREFIX, conf_rows
 from .buttons import BUTTONS
 from .data_sheet import DATA_SHEET
 from .wording import requirement, rule_text
@@ -76,6 +76,7 @@ def _settings(profile: Profile, *, version: str, mode: str, server_url: str) -> 
                       "value in column B, then hide the sheet again.",)),
         Line("table_header", ("Setting", "Value in this template", "What it means")),
     ]
+    lines.append(Line("cells", (ON_EXISTING_KEY, defaults[ON_EXISTING_KEY], ON_EXISTING_MEANING)))
     for name, field in profile.settings_model.model_fields.items():
         key = SETTING_PREFIX + name
         lines.append(Line("cells", (key, defaults[key] or "(empty)", field.description or "")))

@@ -1,4 +1,5 @@
-"""Write (and read back) vbaProject.bin files: VBA projects stored as source.
+"""Write (and read back) vbaProject.bin files: VBA projects stored as source; check.py checks
+their modules statically for what would keep Office from compiling them.
 
 Stands alone: imports nothing else from addin (only the standard library, and olefile for
 reading back).
@@ -12,6 +13,7 @@ data = build_vba_project([
 ])
 """
 
+from .check import Problem, check_vba_project
 from .compression import CompressionError, compress, decompress, iter_chunks
 from .project import DEFAULT_REFERENCES, OFFICE, STDOLE, Module, Reference, build_vba_project
 from .reader import read_vba_project
@@ -22,8 +24,10 @@ __all__ = [
     "STDOLE",
     "CompressionError",
     "Module",
+    "Problem",
     "Reference",
     "build_vba_project",
+    "check_vba_project",
     "compress",
     "decompress",
     "iter_chunks",

@@ -232,8 +232,9 @@ def _project_stream(modules: Sequence[Module], project_name: str, project_id: st
         "[Workspace]",
     ]
     lines += [f"{m.name}=0, 0, 0, 0, C" for m in modules]
-    lines.append("")
-    return ("\r\n".join(lines) + "\r\n").encode(CODEPAGE)
+    # MS-OVBA 2.3.1: every line ends with NWLN and the stream ends with the last
+    # ProjectWindowRecord's, as in Excel's own files (no empty line after it).
+    return "".join(line + "\r\n" for line in lines).encode(CODEPAGE)
 
 
 def _project_wm_stream(modules: Sequence[Module]) -> bytes:

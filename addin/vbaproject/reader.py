@@ -6,6 +6,7 @@ strict decompressor for the dir and module streams.
 
 from __future__ import annotations
 
+import codecs
 import io
 import struct
 from typing import Any
@@ -18,11 +19,13 @@ from .source import CODEPAGE
 def read_vba_project(data: bytes) -> dict[str, Any]:
     """Return the project's streams, records and module sources.
 
-    Keys: "streams" ({path: size}), "project_lines" and "project" (the
-    PROJECT stream, as lines and as key -> values), "project_wm" (name
-    pairs), "vba_project" (the _VBA_PROJECT header), "dir_records" (list of
-    Record), "information" ({record name: data} of the project information),
-    "references" and "modules" (lists of dicts, modules with their source).
+    Keys: "streams" ({path: size}), "codepage" (PROJECTCODEPAGE as a Python
+    codec), "project_lines" and "project" (the PROJECT stream, as lines and as
+    key -> values), "project_wm" (name pairs), "vba_project" (the _VBA_PROJECT
+    header), "dir_records" (list of Record), "information" ({record name:
+    data} of the project information), "references" and "modules" (lists of
+    dicts; a module has its "kind" from the PROJECT stream, its source as
+    stored, "source_bytes", and decoded, "source").
     """
     import olefile  # a test dependency (through oletools), not needed to build
 
@@ -34,20 +37,28 @@ def read_vba_project(data: bytes) -> dict[str, Any]:
             return ole.openstream(path).read()
 
         dir_records = parse_records(decompress(read("VBA/dir")))
+        information = _information(dir_records)
+        codepage = _python_codec(information)
+        project_lines = read("PROJECT").decode(CODEPAGE).split("\r\n")
+        project = _project_properties(project_lines)
+        kinds = _module_kinds(project)
         modules = _modules(dir_records)
         for module in modules:
             raw = read(f"VBA/{module['stream_name']}")
             module["pcode_size"] = module["offset"]
-            module["source"] = decompress(raw[module["offset"] :]).decode(CODEPAGE)
-        project_lines = read("PROJECT").decode(CODEPAGE).split("\r\n")
+            module["kind"] = kinds.get(module["name"].upper(), "unknown")
+            module["source_bytes"] = decompress(raw[module["offset"] :])
+            # A byte the code page does not define shows as U+FFFD; check.py reports it.
+            module["source"] = module["source_bytes"].decode(codepage, errors="replace")
         return {
             "streams": streams,
+            "codepage": codepage,
             "project_lines": project_lines,
-            "project": _project_properties(project_lines),
+            "project": project,
             "project_wm": _project_wm(read("PROJECTwm")),
             "vba_project": _vba_project(read("VBA/_VBA_PROJECT")),
             "dir_records": dir_records,
-            "information": _information(dir_records),
+            "information": information,
             "references": _references(dir_records),
             "modules": modules,
         }
@@ -64,6 +75,35 @@ def _vba_project(data: bytes) -> dict[str, Any]:
         "reserved3": reserved3,
         "performance_cache_size": len(data) - 7,
     }
+
+
+# Code pages whose Python codec is not named cpNNNN.
+_CODECS = {10000: "mac_roman", 65001: "utf-8"}
+
+
+def _python_codec(information: dict[str, bytes]) -> str:
+    """The project's code page (PROJECTCODEPAGE) as a Python codec name."""
+    record = information.get("PROJECTCODEPAGE")
+    if not record:
+        return CODEPAGE
+    number = struct.unpack("<H", record)[0]
+    name = _CODECS.get(number, f"cp{number}")
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ValueError(f"the project's code page {number} is not one Python can decode") from None
+    return name
+
+
+def _module_kinds(project: dict[str, list[str]]) -> dict[str, str]:
+    """{upper-cased module name: "standard" | "class" | "document" | "designer"} from the
+    PROJECT stream's ProjectModule lines (MS-OVBA 2.3.1.3)."""
+    kinds = {"Module": "standard", "Class": "class", "Document": "document", "BaseClass": "designer"}
+    found = {}
+    for key, kind in kinds.items():
+        for value in project.get(key, []):
+            found[value.split("/")[0].upper()] = kind
+    return found
 
 
 def _information(dir_records: list[Record]) -> dict[str, bytes]:

@@ -23,4 +23,4 @@ def _require_token() -> None:
     g.api_user = owner
 
 
-from . import imports, openapi, profiles  # noqa: E402,F401  (routes register on bp)
+from . import imports, openapi, profiles, users  # noqa: E402,F401  (routes register on bp)

@@ -1,20 +1,22 @@
 """POST and GET /api/v1/imports, and each batch's vendor export."""
 from __future__ import annotations
 
-import datetime as dt
 from contextlib import nullcontext
 
 from flask import Response, current_app, g, request
 from sqlalchemy import func, select
 
-from addin.files.export import XLSX_TYPE, export_rows
-from addin.profiles import get_profile
+from addin.files.export import XLSX_TYPE, ZIP_TYPE
 from addin.rules.collector import collector_paused
 
+from ..auth import key_scope
 from ..db import get_db
 from ..errors import ApiError
-from ..imports import BatchInvalid, IdempotencyConflict, batch_result, submit_batch
-from ..models import Batch, BatchRow
+from ..exports import ExportRefused, batch_export
+from ..imports import BatchInvalid, IdempotencyConflict, stored_rows, submit_batch
+from ..models import Batch, aware
+from ..passwords import erase, keeper, scrub
+from ..withdrawals import withdraw_batch
 from ..schemas import BatchDetail, BatchPage, BatchResult, BatchSummary, ErrorBody, ImportRequest, PageQuery
 from . import bp
 from .spec import json_body, json_response, operation, query_args
@@ -30,13 +32,14 @@ BATCH_ID = {"batch_id": {"type": "integer", "minimum": 1}}
 @operation(bp, "POST", "/imports", "Validate and import one batch of rows", {
     201: ("The batch was processed: a result for every row", BatchResult),
     400: ("Malformed JSON, bad encoding or a missing Idempotency-Key", ErrorBody),
-    409: ("The Idempotency-Key was used for a different request", ErrorBody),
+    409: ("The Idempotency-Key was used with this token for a different request", ErrorBody),
     413: ("The body is larger than the server accepts", ErrorBody),
     415: ("The body is not JSON", ErrorBody),
     422: ("The body is JSON but not a batch the profile accepts", ErrorBody),
     503: ("The database is busy or unreachable; nothing stored", ErrorBody),
 }, body=ImportRequest, headers={IDEMPOTENCY_KEY: (True, KEY_SCHEMA, "A unique key per batch (a UUID): a retry with "
-                                                  "the same key and body returns the first answer")})
+                                                  "the same key and body returns the first answer. Keys belong "
+                                                  "to the token: another token's keys are its own")})
 def create_import():
     key = _idempotency_key()
     # A big batch is hundreds of thousands of objects without cycles: no collector passes over them
@@ -46,7 +49,8 @@ def create_import():
         source = body.source.model_dump(exclude_none=True) if body.source else None
         try:
             result = submit_batch(get_db(), body.profile, body.rows, idempotency_key=key, submitted_by=g.api_user,
-                                  source=source, settings=body.settings)
+                                  key_scope=key_scope(g.api_user), source=source, settings=body.settings,
+                                  passwords=keeper(), on_existing=body.on_existing)
         except BatchInvalid as exc:
             raise ApiError(422, "invalid_batch", exc.message, exc.details) from None
         except IdempotencyConflict as exc:
@@ -82,12 +86,12 @@ def list_imports():
 
 
 def summary(batch: Batch) -> BatchSummary:
-    created = batch.created_at
-    if created.tzinfo is None:  # SQLite keeps no zone; every timestamp is written in UTC
-        created = created.replace(tzinfo=dt.UTC)
     return BatchSummary(batch_id=batch.id, profile=batch.profile, submitted_by=batch.submitted_by,
-                        created_at=created, accepted=batch.accepted, rejected=batch.rejected,
-                        duplicates=batch.duplicates, source=batch.source or {})
+                        created_at=aware(batch.created_at), accepted=batch.accepted, rejected=batch.rejected,
+                        duplicates=batch.duplicates, conflicts=batch.conflicts, withdrawn=batch.withdrawn,
+                        withdrawn_at=aware(batch.withdrawn_at), withdrawn_by=batch.withdrawn_by,
+                        source=batch.source or {}, passwords_until=aware(batch.passwords_until),
+                        passwords_erased_at=aware(batch.passwords_erased_at))
 
 
 @operation(bp, "GET", "/imports/<int:batch_id>", "One batch with the result of every row", {
@@ -96,23 +100,56 @@ def summary(batch: Batch) -> BatchSummary:
 def get_import(batch_id: int):
     db = get_db()
     batch = _batch_or_404(batch_id)
-    detail = BatchDetail(**summary(batch).model_dump(), rows=batch_result(db, batch).rows)
+    detail = BatchDetail(**summary(batch).model_dump(), rows=stored_rows(db, batch.id))
     return json_response(detail)
+
+
+@operation(bp, "DELETE", "/imports/<int:batch_id>", "Withdraw the batch: its users are taken back", {
+    200: ("The batch, withdrawn. Its rows stay, marked withdrawn; their users can be imported again, and its "
+          "passwords are erased", BatchSummary),
+    404: NOT_FOUND[1],
+}, path_params=BATCH_ID)
+def withdraw_import(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    db = get_db()
+    withdraw_batch(db, batch.id, g.api_user)
+    db.refresh(batch)
+    return json_response(summary(batch))
 
 
 @operation(bp, "GET", "/imports/<int:batch_id>/export", "The upload file the target system accepts", {
     200: ("The accepted rows in the vendor's file format (CSV, or XLSX for iPass names with international "
-          "characters). Password cells are empty: passwords are never stored.",
-          {"text/csv": {"type": "string"}, XLSX_TYPE: {"type": "string", "format": "binary"}}),
+          "characters), with their passwords while the batch's passwords are kept; a ZIP of such files when there "
+          "are more rows than the vendor takes per file (CommPeak: 500).",
+          {"text/csv": {"type": "string"}, XLSX_TYPE: {"type": "string", "format": "binary"},
+           ZIP_TYPE: {"type": "string", "format": "binary"}}),
     404: NOT_FOUND[1],
+    409: ("The format needs a password on every line and this batch's passwords are no longer kept", ErrorBody),
 }, path_params=BATCH_ID)
 def export_import(batch_id: int):
     batch = _batch_or_404(batch_id)
-    values = get_db().scalars(select(BatchRow.values).where(BatchRow.batch_id == batch.id, BatchRow.status == "accepted")
-                              .order_by(BatchRow.position))
-    exported = export_rows(get_profile(batch.profile), list(values), f"{batch.profile}-batch-{batch.id}")
+    try:
+        exported = batch_export(get_db(), batch, keeper())
+    except ExportRefused as exc:
+        raise ApiError(409, "passwords_not_kept", exc.message) from None
+    return export_response(exported)
+
+
+def export_response(exported) -> Response:
     return Response(exported.content, mimetype=exported.mimetype, headers={
         "Content-Disposition": f'attachment; filename="{exported.filename}"'})
+
+
+@operation(bp, "DELETE", "/imports/<int:batch_id>/passwords", "Erase the batch's passwords now", {
+    200: ("The batch, its passwords erased (or none were held)", BatchSummary), 404: NOT_FOUND[1],
+}, path_params=BATCH_ID)
+def erase_passwords(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    db = get_db()
+    if erase(db, batch_id=batch.id):
+        scrub(db.get_bind())
+    db.refresh(batch)
+    return json_response(summary(batch))
 
 
 def _batch_or_404(batch_id: int) -> Batch:

@@ -23,6 +23,9 @@ from ..schemas import ErrorBody, may_hold_unstorable_text
 REF = "#/components/schemas/{model}"
 JSON_TYPE = "application/json"
 
+TOO_DEEP = ("The body nests lists or objects too many levels deep to be read. A batch needs three levels: "
+            '{"profile": "ipass", "rows": [{"<column header>": <cell value>, ...}], "settings": {...}}.')
+
 # A response: a model (JSON body), a mapping of media type -> JSON schema (files), or None (no body).
 ResponseSpec = type[BaseModel] | Mapping[str, dict[str, Any]] | None
 
@@ -84,6 +87,8 @@ def json_body(model: type[BaseModel], context: dict[str, Any] | None = None) -> 
                        f"The body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
     except ValueError as exc:
         raise ApiError(400, "malformed_json", f"The body is not valid JSON: {exc}.") from None
+    except RecursionError:  # the parser recurses once per level: about a thousand is where Python stops it
+        raise ApiError(400, "malformed_json", TOO_DEEP) from None
     if not isinstance(data, dict):
         raise ApiError(422, "invalid_body", "The body must be a JSON object like "
                        '{"profile": "ipass", "rows": [{"fname": "Ann", ...}]}.')

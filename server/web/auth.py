@@ -1,21 +1,20 @@
 """Signing in to the web pages with an admin account made by `rosterbook admin create NAME`.
 
-The session cookie (signed, HttpOnly, SameSite=Lax) holds the admin's id and a fingerprint of
-their password hash: a new password or a deleted account ends every session at once.
+Sessions are kept on the server (server/web/sessions.py): signing out ends one for good. Failed
+sign-ins are counted in the database (server/web/throttle.py).
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 
 from ..accounts import verify_admin
-from ..db import get_db
+from ..db import get_db, writing
 from ..models import Admin
+from . import sessions
+from .sessions import SignedIn
 from .throttle import SignInThrottle
 
 bp = Blueprint("auth", __name__)
@@ -23,27 +22,14 @@ bp = Blueprint("auth", __name__)
 MAX_USERNAME = 100
 MAX_PASSWORD = 1024
 _THROTTLE = "rosterbook.signin_throttle"
-
-
-@dataclass(frozen=True, slots=True)
-class SignedIn:
-    id: int
-    username: str
-
-
-def fingerprint(admin: Admin) -> str:
-    return hashlib.sha256(admin.password_hash.encode("utf-8")).hexdigest()[:32]
+_SESSION_ID = "sid"
 
 
 def current_admin() -> SignedIn | None:
     """The admin this request's session belongs to, or None."""
     if "admin" not in g:
-        g.admin = None
-        admin_id = session.get("admin_id")
-        if isinstance(admin_id, int):
-            admin = get_db().get(Admin, admin_id)
-            if admin is not None and hmac.compare_digest(str(session.get("admin_check", "")), fingerprint(admin)):
-                g.admin = SignedIn(admin.id, admin.username)
+        session_id = session.get(_SESSION_ID)
+        g.admin = sessions.find(get_db(), session_id) if isinstance(session_id, str) else None
     return g.admin
 
 
@@ -90,9 +76,10 @@ def sign_in():
 
     username = request.form.get("username", "")
     password = request.form.get("password", "")
-    address = request.remote_addr or "unknown"
-    wait = throttle().wait_seconds(address, username)
-    if wait:
+    db = get_db()
+    attempt = throttle().attempt(db, request.remote_addr or "unknown", username)
+    if attempt.wait:
+        wait = attempt.wait
         minutes = (wait + 59) // 60
         message = (f"Too many failed sign-ins from this computer. Wait {minutes} minute{'s' if minutes > 1 else ''} "
                    "and try again; if you forgot the password, ask whoever runs the server to create a new "
@@ -100,16 +87,22 @@ def sign_in():
         return _form(target, username, message, status=429, headers={"Retry-After": str(wait)})
     admin = None
     if _plausible(username, password):
-        admin = verify_admin(get_db(), username, password)
-    if admin is None:
-        throttle().failed(address, username)
+        admin = verify_admin(db, username, password)
+    if admin is None:  # the attempt stays counted as a failure
         return _form(target, username, "The user name or the password is not right. Check both and try again "
                                        "(passwords are case-sensitive).", status=401)
-    throttle().succeeded(address, username)
+    db.expunge(admin)  # its values are read; the write below starts a transaction of its own
+    db.rollback()
+    with writing(db):
+        throttle().succeeded(db, attempt)
+        previous = session.get(_SESSION_ID)
+        if isinstance(previous, str):
+            sessions.end(db, previous)
+        session_id = sessions.start(db, admin, current_app.permanent_session_lifetime)
+        db.commit()
     session.clear()
     session.permanent = True
-    session["admin_id"] = admin.id
-    session["admin_check"] = fingerprint(admin)
+    session[_SESSION_ID] = session_id
     return redirect(target or url_for("pages.dashboard"))
 
 
@@ -130,6 +123,13 @@ def _form(target: str | None, username: str = "", error: str | None = None, stat
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
+    session_id = session.get(_SESSION_ID)
+    if isinstance(session_id, str):
+        db = get_db()
+        db.rollback()
+        with writing(db):
+            sessions.end(db, session_id)
+            db.commit()
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.sign_in"))

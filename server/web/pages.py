@@ -4,24 +4,29 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import func, select
 
 from addin.profiles import all_profiles
+from addin.rules.engine import export_files
 
 from .. import ROOT
-from ..api.imports import MAX_ID, export_import, summary
+from ..api.imports import MAX_ID, export_response, summary
 from ..db import get_db
-from ..imports import ACCEPTED, DUPLICATE, REJECTED
+from ..exports import ExportRefused, batch_export, describe_duration, erase_if_expired
+from ..imports import ACCEPTED, CONFLICT, DUPLICATE, REJECTED
 from ..models import Batch, BatchRow
-from .auth import require_admin
+from ..passwords import erase, keeper, scrub
+from ..versions import ReplaceRefused, histories, import_conflict, user_key
+from ..withdrawals import NothingToWithdraw, withdraw_batch, withdraw_row
+from .auth import current_admin, require_admin
 
 bp = Blueprint("pages", __name__)
 bp.before_request(require_admin)
 
 BATCHES_PER_PAGE = 50
 ROWS_PER_PAGE = 500
-STATUSES = (ACCEPTED, REJECTED, DUPLICATE)
+STATUSES = (ACCEPTED, REJECTED, DUPLICATE, CONFLICT)
 XLSM_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
 
 
@@ -70,6 +75,7 @@ def batch_or_404(batch_id: int) -> Batch:
 @bp.route("/batches/<int:batch_id>")
 def batch(batch_id: int):
     found = batch_or_404(batch_id)
+    erase_if_expired(get_db(), found)
     status = request.args.get("status")
     if status not in STATUSES:
         status = None
@@ -89,7 +95,19 @@ def batch(batch_id: int):
                 return row.values[key]
         return ""
 
+    keys = {row.id: user_key(profile, row) for row in rows if row.status != REJECTED} if profile else {}
+    known = histories(db, profile, keys.values()) if profile else {}
+
+    def history(row: BatchRow) -> list:
+        """The versions of the row's user, when there is more to say than this row."""
+        versions = known.get(keys.get(row.id), [])
+        return versions if len(versions) > 1 or (versions and versions[0].row_id != row.id) else []
+
+    exportable = found.accepted - found.withdrawn
     return render_template("batch.html", batch=summary(found), profile=profile, rows=rows, user=user,
+                           history=history, files=export_files(profile, exportable) if profile else 1,
+                           needs_passwords=bool(profile and any(c.secret and c.required for c in profile.columns)),
+                           retention=describe_duration(keeper().retention),
                            headers={c.key: c.header for c in profile.columns} if profile else {},
                            status=status, statuses=STATUSES, shown=shown, page=page,
                            pages=max(1, -(-shown // ROWS_PER_PAGE)))
@@ -101,7 +119,66 @@ def export(batch_id: int):
     found = batch_or_404(batch_id)
     if found.profile not in all_profiles():
         abort(404, f"Batch {batch_id} is in the format {found.profile!r}, which this server no longer knows.")
-    return export_import(found.id)
+    try:
+        return export_response(batch_export(get_db(), found, keeper()))
+    except ExportRefused as exc:
+        # An error page, not a redirect: the batch page's link downloads what it gets, and a
+        # browser reports a refused download instead of saving a page as the file.
+        abort(409, exc.message)
+
+
+@bp.post("/batches/<int:batch_id>/rows/<int:row_id>/replace")
+def replace_stored_user(batch_id: int, row_id: int):
+    """A conflict row, imported as its user's new version: the admin's per-row choice."""
+    found = batch_or_404(batch_id)
+    if not 1 <= row_id <= MAX_ID:
+        abort(404, f"Batch {batch_id} has no row {row_id}.")
+    try:
+        row = import_conflict(get_db(), found.id, row_id, current_admin().username)
+    except ReplaceRefused as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Row {row.row_number} is now the stored version of its user; the earlier version stays in the "
+              "user's history.", "success")
+    return redirect(url_for("pages.batch", batch_id=found.id, _anchor=f"row-{row_id}"), 303)
+
+
+@bp.post("/batches/<int:batch_id>/withdraw")
+def withdraw(batch_id: int):
+    found = batch_or_404(batch_id)
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm, then press Withdraw: nothing was withdrawn.", "error")
+        return redirect(url_for("pages.batch", batch_id=found.id, _anchor="withdraw"), 303)
+    count = withdraw_batch(get_db(), found.id, current_admin().username)
+    flash(f"Batch {found.id} is withdrawn: {count} user{'s' if count != 1 else ''} taken back; they can be imported "
+          "again. Its rows stay here, marked.", "success")
+    return redirect(url_for("pages.batch", batch_id=found.id), 303)
+
+
+@bp.post("/batches/<int:batch_id>/rows/<int:row_id>/withdraw")
+def withdraw_user_row(batch_id: int, row_id: int):
+    found = batch_or_404(batch_id)
+    if not 1 <= row_id <= MAX_ID:
+        abort(404, f"Batch {batch_id} has no row {row_id}.")
+    try:
+        row = withdraw_row(get_db(), found.id, row_id, current_admin().username)
+    except NothingToWithdraw as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Row {row.row_number}'s user is withdrawn: the login can be imported again.", "success")
+    return redirect(url_for("pages.batch", batch_id=found.id, _anchor=f"row-{row_id}"), 303)
+
+
+@bp.post("/batches/<int:batch_id>/passwords/erase")
+def erase_passwords(batch_id: int):
+    found = batch_or_404(batch_id)
+    db = get_db()
+    if erase(db, batch_id=found.id):
+        scrub(db.get_bind())
+        flash(f"The passwords of batch {found.id} are erased.", "success")
+    else:
+        flash(f"Batch {found.id} holds no passwords: nothing to erase.", "info")
+    return redirect(url_for("pages.batch", batch_id=found.id), 303)
 
 
 @bp.route("/templates/<profile_id>.xlsm")

@@ -1,60 +1,99 @@
 """Slows down password guessing on the sign-in page: too many failures in a window lock it for a while.
 
-Counted per (address, user name) and per address, in this process's memory: enough for a
-server on one machine; behind several processes each keeps its own count.
+Counted per (address, user name) and per address, in the database (models.SignInFailure), so
+the limit holds for every server process sharing the store. An attempt is counted *before* its
+password is checked, while no other attempt from the same address can count (PostgreSQL: an
+advisory lock per address; SQLite: its write lock): forty requests sent at once for one name
+get five password checks, not as many as raced past a count nobody had written yet. A sign-in
+that succeeds takes its own attempt back and clears its name's failures.
 """
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
+import datetime as dt
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
-MAX_TRACKED = 10_000  # keys kept at most, so a flood of names cannot grow memory without bound
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from ..db import writing
+from ..models import SignInFailure, utcnow
+
+MAX_NAME = 100  # the column's length; longer names are no account's anyway
+_CLEANUP_LOCK = 0x7369676E  # any constant: one process at a time sweeps expired failures
+_FAILURES = SignInFailure.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A sign-in attempt counted in advance: wait > 0 means it may not be tried now."""
+
+    address: str
+    name: str
+    wait: int = 0
+    counted: tuple[int, ...] = ()  # the failure rows written for it
 
 
 class SignInThrottle:
     def __init__(self, per_user: int = 5, per_address: int = 20, window_seconds: float = 900,
-                 clock: Callable[[], float] = time.monotonic):
-        self.per_user, self.per_address, self.window = per_user, per_address, window_seconds
+                 clock: Callable[[], dt.datetime] = utcnow):
+        self.per_user, self.per_address = per_user, per_address
+        self.window = dt.timedelta(seconds=window_seconds)
         self.clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _keys(self, address: str, username: str) -> list[tuple[tuple[str, str], int]]:
-        return [((address, username.strip().casefold()), self.per_user), ((address, ""), self.per_address)]
-
-    def wait_seconds(self, address: str, username: str) -> int:
-        """0 when a sign-in may be tried now, else the seconds until it may."""
+    def attempt(self, db: Session, address: str, username: str) -> Attempt:
+        """Count a sign-in attempt as failed until succeeded() says otherwise, or say how long to wait."""
+        name = username.strip().casefold()[:MAX_NAME]
+        address = address[:64]
+        # An empty name counts only against the address ('' is the address's own count)
+        limits = ([(name, self.per_user)] if name else []) + [("", self.per_address)]
         now = self.clock()
-        wait = 0.0
-        with self._lock:
-            for key, limit in self._keys(address, username):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    wait = max(wait, times[0] + self.window - now)
-        return int(wait) + 1 if wait > 0 else 0
+        cutoff = now - self.window
+        db.rollback()  # the write below must start its own transaction (SQLite: BEGIN IMMEDIATE)
+        with writing(db):
+            connection = db.connection()
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(address)})
+            self._sweep(connection, cutoff)
+            recent = {key: (oldest, count) for key, oldest, count in connection.execute(
+                select(_FAILURES.c.username, func.min(_FAILURES.c.failed_at), func.count())
+                .where(_FAILURES.c.address == address, _FAILURES.c.username.in_([name, ""]),
+                       _FAILURES.c.failed_at > cutoff)
+                .group_by(_FAILURES.c.username))}
+            wait = dt.timedelta(0)
+            for key, limit in limits:
+                oldest, count = recent.get(key, (None, 0))
+                if count >= limit:
+                    wait = max(wait, _aware(oldest) + self.window - now)
+            if wait:
+                db.rollback()
+                return Attempt(address, name, int(wait.total_seconds()) + 1)
+            counted = tuple(connection.execute(
+                insert(_FAILURES).returning(_FAILURES.c.id),
+                [{"address": address, "username": key, "failed_at": now} for key, _ in limits]).scalars())
+            db.commit()
+        return Attempt(address, name, 0, counted)
 
-    def failed(self, address: str, username: str) -> None:
-        now = self.clock()
-        with self._lock:
-            if len(self._failures) >= MAX_TRACKED:
-                self._forget_stale(now)
-            for key, _ in self._keys(address, username):
-                self._failures.setdefault(key, deque()).append(now)
+    def succeeded(self, db: Session, attempt: Attempt) -> None:
+        """The password was right: this attempt is no failure, and the name's failures are forgiven.
+        Runs in the caller's write transaction."""
+        db.execute(delete(SignInFailure).where(SignInFailure.id.in_(attempt.counted)))
+        db.execute(delete(SignInFailure).where(SignInFailure.address == attempt.address,
+                                               SignInFailure.username == attempt.name))
 
-    def succeeded(self, address: str, username: str) -> None:
-        with self._lock:
-            self._failures.pop(self._keys(address, username)[0][0], None)
+    def _sweep(self, connection, cutoff: dt.datetime) -> None:
+        """Failures older than the window count no more: deleted, by one process at a time."""
+        if connection.dialect.name == "postgresql":
+            if not connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _CLEANUP_LOCK}).scalar():
+                return
+        connection.execute(delete(_FAILURES).where(_FAILURES.c.failed_at <= cutoff))
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.get(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
 
-    def _forget_stale(self, now: float) -> None:
-        for key in [k for k, times in self._failures.items() if not times or times[-1] <= now - self.window]:
-            del self._failures[key]
-        while len(self._failures) >= MAX_TRACKED:  # still full: the oldest entries go
-            del self._failures[next(iter(self._failures))]
+def _lock_key(address: str) -> int:
+    """A 64-bit advisory lock id for the address."""
+    return int.from_bytes(hashlib.sha256(b"rosterbook sign-in " + address.encode()).digest()[:8], "big", signed=True)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite keeps no zone; all are UTC

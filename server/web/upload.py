@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from pydantic_core import from_json, to_json
 from sqlalchemy import select
 
 from addin.files.export import XLSX_TYPE
@@ -19,11 +18,14 @@ from addin.rules.collector import collector_paused
 
 from ..db import get_db
 from ..imports import BatchInvalid, IdempotencyConflict, submit_batch
+from ..limits import too_many_rows
 from ..models import Batch
+from ..passwords import keeper
 from ..upload_store import UploadGone, fetch, keep
 from .auth import current_admin, require_admin
-from .upload_check import (ACCEPTED_SUFFIXES, PageSummary, UploadProblem, annotated_workbook, batch_request,
-                           check_upload, clean_filename, page_summary, upload_key)
+from .upload_check import (ACCEPTED_SUFFIXES, KEY_SCOPE, PageSummary, UploadProblem, annotated_workbook,
+                           batch_request, check_upload, clean_filename, page_summary, request_as_json,
+                           request_from_json, upload_key)
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 bp.before_request(require_admin)
@@ -37,8 +39,8 @@ def max_file_bytes() -> int:
 
 def _form(error: str | None = None, profile: str | None = None, status: int = 200):
     return render_template("upload.html", error=error, profiles=all_profiles(), profile=profile,
-                           suffixes=", ".join(ACCEPTED_SUFFIXES), max_mb=max_file_bytes() / 1024 / 1024,
-                           minutes=current_app.config["UPLOAD_MINUTES"]), status
+                           region=request.form.get("region", ""), suffixes=", ".join(ACCEPTED_SUFFIXES),
+                           max_mb=max_file_bytes() / 1024 / 1024, minutes=current_app.config["UPLOAD_MINUTES"]), status
 
 
 @bp.route("", methods=["GET"])
@@ -59,18 +61,32 @@ def check():
                      "takes: split it into smaller files.", profile, 413)
     with collector_paused():  # a checked file's objects hold no cycles: the server's heap need not be scanned
         try:
-            upload = check_upload(content, filename, profile, current_app.config["READ_LIMITS"])
+            upload = check_upload(content, filename, profile, current_app.config["READ_LIMITS"],
+                                  request.form.get("region"))
         except UploadProblem as exc:
             return _form(str(exc), profile, 400)
-        summary = page_summary(upload, upload_key(current_app.config["SECRET_KEY"], upload.profile.id, content))
+        summary = page_summary(upload)
         parts = {"file": content, "copy": annotated_workbook(upload), "summary": summary.to_json(),
-                 "request": to_json(batch_request(upload))}
+                 "request": request_as_json(batch_request(upload))}
     upload_id, key = keep(get_db(), current_admin().username, parts, current_app.config["UPLOAD_MINUTES"])
     return _result(summary, upload_id, key)
 
 
 def _result(summary: PageSummary, upload_id: str, key: str):
-    return render_template("upload_result.html", upload=summary, upload_id=upload_id, key=key)
+    return render_template("upload_result.html", upload=summary, upload_id=upload_id, key=key,
+                           on_existing=on_existing_choice(summary), too_big=batch_limit_problem(summary))
+
+
+def batch_limit_problem(summary: PageSummary) -> str | None:
+    """The server's batch limit counts every row of the file (rejected rows are recorded too)."""
+    problem = too_many_rows(summary.rows, current_app.config["MAX_BATCH_ROWS"])
+    return f"{summary.filename} has {problem}." if problem else None
+
+
+def on_existing_choice(summary: PageSummary) -> str:
+    """The page's choice for users stored with other values: as sent, else as the file's template says."""
+    chosen = request.form.get("on_existing")
+    return chosen if chosen in ("skip", "replace") else summary.on_existing
 
 
 def _kept(*names: str) -> tuple[dict[str, bytes], str, str]:
@@ -106,24 +122,31 @@ def import_rows():
     if not summary.valid:
         return _refused(summary, upload_id, key, "Nothing was imported: no row is free of errors. Fix the red "
                         "cells in the checked workbook and upload it again.")
+    if (too_big := batch_limit_problem(summary)) is not None:
+        return _refused(summary, upload_id, key, too_big)
     db = get_db()
-    key_ = summary.idempotency_key
-    earlier = db.scalar(select(Batch).where(Batch.idempotency_key == key_))
+    choice = on_existing_choice(summary)
+    # the same file sent again to replace what it changed is a new import, not a double click
+    context = summary.key_context if choice == "skip" else f"{summary.key_context}:{choice}"
+    idempotency_key = upload_key(current_app.config["SECRET_KEY"], context, bytes.fromhex(summary.file_hash))
+    same_file = select(Batch).where(Batch.idempotency_scope == KEY_SCOPE, Batch.idempotency_key == idempotency_key)
+    earlier = db.scalar(same_file)
     if earlier is None:
         try:
-            # validated: the check found these rows without error a moment ago, and they come back
-            # sealed from it, so the import service does not validate them again
-            result = submit_batch(db, idempotency_key=key_, submitted_by=current_admin().username, validated=True,
-                                  **from_json(parts["request"]))
+            result = submit_batch(db, idempotency_key=idempotency_key, key_scope=KEY_SCOPE,
+                                  submitted_by=current_admin().username, passwords=keeper(), on_existing=choice,
+                                  **request_from_json(parts["request"]))
         except BatchInvalid as exc:
             return _refused(summary, upload_id, key, exc.message)
         except IdempotencyConflict:  # the same file, sent at the same moment by someone else
-            earlier = db.scalar(select(Batch).where(Batch.idempotency_key == key_))
+            earlier = db.scalar(same_file)
         else:
             flash(f"{summary.filename}: {summary.valid} valid row{'s' if summary.valid != 1 else ''} "
                   f"sent as batch {result.batch_id}: {result.accepted} imported, {result.duplicates} "
                   f"duplicate{'s' if result.duplicates != 1 else ''} (imported before, not again), "
-                  f"{result.rejected} rejected.", "success")
+                  f"{result.rejected} rejected"
+                  + (f", {result.conflicts} conflict{'s' if result.conflicts != 1 else ''} (imported before with "
+                     "other values, not imported: see below)" if result.conflicts else "") + ".", "success")
             return redirect(url_for("pages.batch", batch_id=result.batch_id))
     if earlier is None:
         abort(409, "This file is being imported right now by someone else. Open the list of batches in a moment.")

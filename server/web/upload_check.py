@@ -16,19 +16,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+from pydantic_core import from_json, to_json
+
 from addin.files.checked_copy import annotated_path, write_annotated
 from addin.files.limits import ReadLimits
-from addin.files.offline import check_table
+from addin.files.offline import FormatNotRecognised, check_table
 from addin.files.readers import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, Table, UnreadableFile, read_csv, read_workbook
 from addin.profiles import UnknownProfile, all_profiles
-from addin.rules.columns import Profile
+from addin.rules.columns import Profile, ProfileSettings
 from addin.rules.engine import Report, RowResult
 from addin.rules.findings import Level
 from addin.rules.import_request import import_request
-from addin.rules.settings import PROFILE_KEY, profile_settings
+from addin.rules.settings import ON_EXISTING_KEY, PROFILE_KEY, on_existing, profile_settings
 
 ACCEPTED_SUFFIXES = (*SPREADSHEET_SUFFIXES, *CSV_SUFFIXES)
 KEY_PREFIX = "web-"
+KEY_SCOPE = "pages"  # one for all admins: a file imported by one is not imported again by another
 ROWS_SHOWN = 500
 FILE_FINDINGS_SHOWN = 50
 ROWS_NAMED = 10  # per kind of finding, the first rows that have it
@@ -46,6 +50,13 @@ class CheckedUpload:
     profile: Profile
     table: Table
     report: Report
+    region: str | None = None  # the phone region the admin chose on the page, if any
+
+    @property
+    def key_context(self) -> str:
+        """What besides the bytes decides the import: the format, and the phone region when one was
+        chosen (the same file checked with a region imports rows it could not import without)."""
+        return f"{self.profile.id}:{self.region}" if self.region else self.profile.id
 
     @property
     def valid_rows(self) -> list[RowResult]:
@@ -91,8 +102,12 @@ class PageSummary:
     kinds: list[FindingKind]
     shown: list[ShownRow]
     rows_with_findings: int
-    idempotency_key: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    key_context: str = ""  # what besides the file's bytes makes its Idempotency-Key (CheckedUpload's)
+    file_hash: str = ""  # the file's SHA-256, from which the key is made at import (with the page's choice)
+    region: str | None = None
+    profile_from: str | None = None  # how the format was chosen (Report.profile_from)
+    notes: list[str] = field(default_factory=list)  # the report's notes (how many files an export makes)
+    on_existing: str = "skip"  # what the file's template asks for users stored with other values
 
     @property
     def hidden_rows(self) -> int:
@@ -127,8 +142,17 @@ def read_upload(content: bytes, filename: str, limits: ReadLimits) -> Table:
                         f"'{suffix or 'no extension'}' files cannot be checked.")
 
 
-def check_upload(content: bytes, filename: str, profile_id: str | None, limits: ReadLimits) -> CheckedUpload:
-    """Read and validate the file with its profile: the one chosen, else the one its template names."""
+def check_upload(content: bytes, filename: str, profile_id: str | None, limits: ReadLimits,
+                 region: str | None = None) -> CheckedUpload:
+    """Read and validate the file with its profile: the one chosen, else the one its template names,
+    else the one its header row matches; with the phone region chosen on the page, if any."""
+    region = (region or "").strip() or None
+    if region:
+        try:
+            region = ProfileSettings(phone_region=region).phone_region
+        except ValidationError:
+            raise UploadProblem(f"{region!r} is not a country code for phone numbers: use two letters such as "
+                                "US, GB or DE, or leave the field empty.") from None
     if not content:
         raise UploadProblem(f"{filename} is empty: choose the filled file and try again.")
     try:
@@ -137,17 +161,17 @@ def check_upload(content: bytes, filename: str, profile_id: str | None, limits: 
         raise UploadProblem(str(exc)) from None
     if profile_id and profile_id not in all_profiles():
         raise UploadProblem(f"There is no format {profile_id!r}: choose one from the list.")
-    if not profile_id and not table.settings.get(PROFILE_KEY):
-        raise UploadProblem(f"{filename} is not a rosterbook template, so it does not say which format it is: "
-                            "choose the format from the list and check it again.")
     try:
-        profile, report = check_table(table, profile_id)
+        profile, report = check_table(table, profile_id, {"phone_region": region})
+    except FormatNotRecognised as exc:
+        raise UploadProblem(f"Which format is {filename}? It is not a rosterbook template, and {exc}: choose the "
+                            "format from the list and check it again.") from None
     except UnknownProfile:
         raise UploadProblem(f"{filename} names the format {table.settings.get(PROFILE_KEY)!r}, which this "
                             "server does not know: choose the format from the list.") from None
     if not report.rows:
         raise UploadProblem(f"{filename} has no rows under its header: fill in the users and try again.")
-    return CheckedUpload(filename, content, profile, table, report)
+    return CheckedUpload(filename, content, profile, table, report, region)
 
 
 def annotated_workbook(upload: CheckedUpload) -> bytes:
@@ -158,21 +182,48 @@ def annotated_workbook(upload: CheckedUpload) -> bytes:
 
 
 def batch_request(upload: CheckedUpload) -> dict[str, Any]:
-    """The valid rows as the import service takes them (as the workbook's Submit sends them)."""
-    body = import_request(upload.report, upload.valid_rows, workbook=upload.filename, conf=upload.table.settings)
+    """The file's rows as the import service takes them (as the workbook's Submit sends them): the
+    valid ones to import, and those with errors refused with them, so the batch records them. The
+    page's choice for users stored with other values (on_existing) is added at import."""
+    conf = {k: v for k, v in upload.table.settings.items() if k != ON_EXISTING_KEY}  # the page's choice instead
+    body = import_request(upload.report, upload.report.rows, workbook=upload.filename, conf=conf)
+    refused = {r.row: [{"column": f.column, "message": f.message} for f in r.findings if f.level is Level.ERROR]
+               for r in upload.report.rows if not r.ok}
     return {"profile_id": body["profile"], "records": body["rows"], "source": body["source"],
-            "settings": profile_settings(upload.profile, upload.table.settings)}
+            "settings": {**profile_settings(upload.profile, upload.table.settings),
+                         **({"phone_region": upload.region} if upload.region else {})},
+            "refused": refused}
 
 
-def upload_key(secret: str, profile_id: str, content: bytes) -> str:
-    """The Idempotency-Key of a file's import: the same file in the same format always gets the same
-    key, so a double click or a second upload imports nothing twice. Keyed with the server's secret,
-    so the stored key reveals nothing about the file (passwords included)."""
-    message = profile_id.encode("utf-8") + b"\n" + hashlib.sha256(content).digest()
+def request_as_json(request: dict[str, Any]) -> bytes:
+    """batch_request's answer to keep (the refused rows' numbers as pairs: JSON keys are text)."""
+    return to_json({**request, "refused": list(request["refused"].items())})
+
+
+def request_from_json(data: bytes) -> dict[str, Any]:
+    request = from_json(data)
+    request["refused"] = {int(row): errors for row, errors in request["refused"]}
+    return request
+
+
+def file_on_existing(upload: CheckedUpload) -> str:
+    """What the file's template asks for users stored with other values (skip unless it says replace)."""
+    try:
+        return on_existing(upload.table.settings) or "skip"
+    except ValueError:
+        return "skip"
+
+
+def upload_key(secret: str, context: str, file_hash: bytes) -> str:
+    """The Idempotency-Key of a file's import: the same file (its SHA-256) in the same context (format,
+    region, choice) always gets the same key, so a double click or a second upload imports nothing
+    twice. Keyed with the server's secret, so the stored key reveals nothing about the file
+    (passwords included)."""
+    message = context.encode("utf-8") + b"\n" + file_hash
     return KEY_PREFIX + hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
-def page_summary(upload: CheckedUpload, idempotency_key: str) -> PageSummary:
+def page_summary(upload: CheckedUpload) -> PageSummary:
     report = upload.report
     kinds: dict[tuple[str, str], FindingKind] = {}
     shown: list[ShownRow] = []
@@ -206,7 +257,9 @@ def page_summary(upload: CheckedUpload, idempotency_key: str) -> PageSummary:
         file_findings=[(str(f.level), f.message) for f in report.file_findings[:FILE_FINDINGS_SHOWN]],
         file_findings_more=max(0, len(report.file_findings) - FILE_FINDINGS_SHOWN),
         file_errors=file_errors[:3], kinds=sorted(kinds.values(), key=lambda k: (order[k.level], -k.count)),
-        shown=shown, rows_with_findings=with_findings, idempotency_key=idempotency_key)
+        shown=shown, rows_with_findings=with_findings, key_context=upload.key_context,
+        file_hash=hashlib.sha256(upload.content).hexdigest(), region=upload.region,
+        profile_from=report.profile_from, notes=list(report.notes), on_existing=file_on_existing(upload))
 
 
 def _count(kinds: dict[tuple[str, str], FindingKind], column: str, level: str, row: int | None) -> None:

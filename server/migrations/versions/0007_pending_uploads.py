@@ -4,15 +4,15 @@ The page used to carry the whole file back and forth in a hidden field; now the 
 it (with its annotated copy and import request) under a random id, encrypted with a key only
 the admin's page holds, and deletes it when it expires.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
