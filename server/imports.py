@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from addin.profiles import get_profile
 from addin.rules.columns import Profile, header_token
-from addin.rules.engine import validate_records
+from addin.rules.engine import RowResult, validate_records
 from addin.rules.fields import quote
 from addin.rules.findings import Level
 
@@ -150,7 +150,7 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
                  idempotency_key: str | None, submitted_by: str, key_scope: str | None = None,
                  source: Mapping[str, Any] | None = None, settings: Mapping[str, Any] | None = None,
                  passwords: PasswordKeeper | None = None, on_existing: str = SKIP,
-                 refused: Mapping[int, list[dict[str, Any]]] | None = None) -> BatchResult:
+                 refused: Mapping[int, list[dict[str, Any]]] | None = None, validated: bool = False) -> BatchResult:
     """Validate and store one batch; the answer the API returns with 201.
 
     key_scope says whose Idempotency-Key it is (needed with a key): the same key in another
@@ -163,6 +163,9 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
 
     The session must have no pending changes: this function ends its transaction (commit on
     success, rollback on failure). Raises UnknownProfile, BatchInvalid or IdempotencyConflict.
+    validated=True is for rows this server has just validated itself (the upload page's, kept
+    sealed between its check and its import, in import_request's form, their errors in REFUSED):
+    they are taken as they are, not validated a second time. Never for rows a client sent.
     """
     if idempotency_key is not None and not key_scope:
         raise ValueError("an Idempotency-Key needs the scope it belongs to")
@@ -183,7 +186,7 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
         session.rollback()
         if replay is not None:
             return replay
-    judged = judge(profile, records, numbers, settings, refused)
+    judged = judge(profile, records, numbers, settings, refused, validated)
     judged.on_existing = on_existing
     by_copy = True
     for attempt in range(1, RETRIES + 1):
@@ -221,16 +224,25 @@ def _end_read_transaction(session: Session) -> None:
 # --------------------------------------------------------------------------- validation
 
 def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Sequence[int],
-          settings: Mapping[str, Any] | None, refused: Mapping[int, list[dict[str, Any]]] | None = None) -> _Batch:
+          settings: Mapping[str, Any] | None, refused: Mapping[int, list[dict[str, Any]]] | None = None,
+          validated: bool = False) -> _Batch:
     """Validate every row with the profile and mark in-batch repeats of a login key as duplicates;
-    rows in REFUSED (by row number) are rejected with the errors given."""
+    rows in REFUSED (by row number) are rejected with the errors given. VALIDATED: the records are
+    the normalized values of rows this server validated a moment ago (see submit_batch), taken as
+    they are, their errors being those in REFUSED."""
     refused = refused or {}
-    report = validate_records(profile, records, row_numbers=numbers, settings=settings, login_key_duplicates=False)
-    file_errors = [f for f in report.file_findings if f.level is Level.ERROR]
-    if file_errors:
-        raise BatchInvalid("The batch cannot be imported: " + "; ".join(f.message for f in file_errors),
-                           [(f.column, f.message) for f in file_errors])
-    by_row = {result.row: result for result in report.rows}
+    if validated:
+        key_of = {c.header: c.key for c in profile.columns}
+        by_row = {number: RowResult(number, {key_of[h]: v for h, v in record.items()})
+                  for number, record in zip(numbers, records)}
+    else:
+        report = validate_records(profile, records, row_numbers=numbers, settings=settings,
+                                  login_key_duplicates=False)
+        file_errors = [f for f in report.file_findings if f.level is Level.ERROR]
+        if file_errors:
+            raise BatchInvalid("The batch cannot be imported: " + "; ".join(f.message for f in file_errors),
+                               [(f.column, f.message) for f in file_errors])
+        by_row = {result.row: result for result in report.rows}
     batch = _Batch(profile)
     add, login_key, error = batch.rows.append, profile.login_key, Level.ERROR  # looked up once: 10,000s of rows
     secret = {c.key for c in profile.columns if c.secret} or None  # never stored, in any form

@@ -11,10 +11,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from addin.files.limits import ReadLimits
 from addin.files.offline import check_file
 from addin.profiles import all_profiles
 from server.db import session_scope
+from server.imports import judge
 from server.models import Batch, BatchRow, PendingUpload, utcnow
+from server.web.upload_check import batch_request, check_upload
 from tests.conftest import EXAMPLES, ROOT
 from tests.web_client import ADMIN, WebClient, admin, create_admin, form_with_button, web  # noqa: F401
 
@@ -88,6 +91,22 @@ def test_import_stores_the_valid_rows_and_records_the_others_as_rejected(app, we
                               if f.level == "error"] for row, result in invalid.items()}
     shown = web.get(answer.headers["Location"]).text
     assert f"{len(valid_rows)} imported, 0 duplicates (imported before, not again), {len(invalid)} rejected" in shown
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_the_import_takes_the_checked_rows_as_validating_them_again_would(profile_id):
+    """The page's import does not validate its rows a second time: what it stores is what the
+    import service makes of them by validating them (values, errors, login keys, statuses)."""
+    upload = check_upload((EXAMPLES / f"{profile_id}.xlsx").read_bytes(), f"{profile_id}.xlsx", profile_id,
+                          ReadLimits())
+    request = batch_request(upload)
+    numbers = request["source"]["row_numbers"]
+    again = judge(upload.profile, request["records"], numbers, request["settings"], request["refused"])
+    taken = judge(upload.profile, request["records"], numbers, request["settings"], request["refused"],
+                  validated=True)
+    fields = ("row", "status", "values", "errors", "stored_values", "login_column", "login_key", "first_of",
+              "secrets", "change", "notes")
+    assert [[getattr(r, f) for f in fields] for r in taken.rows] == [[getattr(r, f) for f in fields] for r in again.rows]
 
 
 def test_a_second_click_or_a_second_upload_imports_nothing_twice(app, web):
