@@ -28,7 +28,10 @@ def _server_commands():
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return execute(build_parser().parse_args(argv))
+
+
+def execute(args: argparse.Namespace) -> int:
     server = _server_commands()
     problems = (server.StartProblem,) if server else ()
     try:
@@ -46,7 +49,7 @@ QUICK_EXIT = {"validate"}
 def run() -> None:
     """The console script `rosterbook`."""
     args = build_parser().parse_args()
-    status = args.handler(args) or 0
+    status = execute(args)
     if args.command in QUICK_EXIT:
         sys.stdout.flush()
         sys.stderr.flush()

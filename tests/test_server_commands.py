@@ -100,3 +100,19 @@ def test_database_url_defaults_to_sqlite_and_maps_postgres_to_psycopg(given, exp
     from server.settings import database_url
 
     assert database_url(given, Path("/srv/instance")) == expected
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "1"], ["token", "list"]])
+def test_the_console_script_says_a_bad_setting_in_one_line(command, tmp_path):
+    """The installed `rosterbook` script, not main(): it must handle what main() handles."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "rosterbook"
+    env = {**os.environ, "ROSTERBOOK_MAX_BATCH_ROWS": "many", "ROSTERBOOK_INSTANCE_PATH": str(tmp_path)}
+    done = subprocess.run([str(script), *command], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and "ROSTERBOOK_MAX_BATCH_ROWS" in done.stderr
