@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .schemas import ErrorBody, ErrorDetail
+from .versions import ChangedMeanwhile
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/"
@@ -76,6 +77,16 @@ def register(app: Flask) -> None:
         return json_error(503, "database_unavailable",
                           "The database is busy or unreachable; nothing was stored. Try again in a moment.",
                           headers={"Retry-After": "2"})
+
+    @app.errorhandler(ChangedMeanwhile)
+    def _changed_meanwhile(exc: ChangedMeanwhile):
+        # every retry of the batch met another request replacing or withdrawing the same users
+        log.warning("batch gave up after its retries: other requests kept changing the same users")
+        message = ("Other imports are changing the same users right now; nothing was stored. "
+                   "Send the rows again in a moment.")
+        if not request.path.startswith(API_PREFIX):
+            return message, 503, {"Retry-After": "2", "Content-Type": "text/plain; charset=utf-8"}
+        return json_error(503, "users_changing", message, headers={"Retry-After": "2"})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from addin.profiles import get_profile
 from server.db import new_session, session_scope
@@ -261,3 +261,23 @@ def test_submit_marks_conflicts_and_replaces_when_the_template_says_so(press, cl
         third.alerts[-1]["prompt"]
     imports = client.get("/api/v1/imports", headers=authorization(api_token)).get_json()["items"]
     assert [b["conflicts"] for b in imports] == [0, 1, 0]
+
+
+def test_a_batch_that_keeps_meeting_changed_users_gets_503_and_stores_nothing(app, client, runner, monkeypatch):
+    """After its retries, a batch whose users other requests keep replacing or withdrawing is
+    answered 503 with a sentence to send it again, not a 500 (the race itself is provoked by
+    four concurrent replacements above; here every attempt meets it)."""
+    import server.imports
+    from server.versions import ChangedMeanwhile
+
+    def always_changed(*args, **kwargs):
+        raise ChangedMeanwhile()
+
+    monkeypatch.setattr(server.imports, "_store", always_changed)
+    token = runner.invoke(["token", "create", "racer"]).stdout.strip()
+    answer = client.post("/api/v1/imports", json={"profile": "controlpanel", "rows": example_rows("controlpanel", 2)},
+                         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "race-1"})
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "2"
+    assert answer.get_json()["error"] == "users_changing" and "Send the rows again" in answer.get_json()["message"]
+    with session_scope(app) as session:
+        assert session.scalar(select(func.count()).select_from(Batch)) == 0
