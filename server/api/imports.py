@@ -36,7 +36,8 @@ BATCH_ID = {"batch_id": {"type": "integer", "minimum": 1}}
     413: ("The body is larger than the server accepts", ErrorBody),
     415: ("The body is not JSON", ErrorBody),
     422: ("The body is JSON but not a batch the profile accepts", ErrorBody),
-    503: ("The database is busy or unreachable; nothing stored", ErrorBody),
+    503: ("The database is busy or unreachable, or other requests kept changing the same users; nothing stored",
+          ErrorBody),
 }, body=ImportRequest, headers={IDEMPOTENCY_KEY: (True, KEY_SCHEMA, "A unique key per batch (a UUID): a retry with "
                                                   "the same key and body returns the first answer. Keys belong "
                                                   "to the token: another token's keys are its own")})
