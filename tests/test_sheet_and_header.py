@@ -163,3 +163,9 @@ def test_the_upload_pages_sheet_and_header_fields(web, tmp_path):
     assert refused.status_code == 400 and "has no sheet &#39;Nope&#39;" in refused.text
     bad_row = upload(web, content, "staff.xlsx", header_row="two")
     assert bad_row.status_code == 400 and "give its row number" in bad_row.text
+
+
+def test_a_sheet_named_for_a_csv_is_refused(tmp_path):
+    csv = write_csv(tmp_path / "a.csv", ",".join(HEADER) + "\r\n" + ",".join(USERS[0]) + "\r\n")
+    done = run_validate(csv, "--sheet", "Users", "--no-copy", check_exit=2)
+    assert "is a text file, which has no sheets" in done.stderr

@@ -24,6 +24,8 @@ def read_csv(source: Path | bytes, name: str, limits: ReadLimits | None = None,
     "Unicode Text")."""
     limits = limits or ReadLimits.from_env()
     options = options or ReadOptions()
+    if options.sheet is not None:
+        raise UnreadableFile(f"{name}: is a text file, which has no sheets: name no sheet for it")
     size = len(source) if isinstance(source, bytes) else source.stat().st_size
     if size > limits.unpacked_bytes:
         raise UnreadableFile(f"{name}: is {size / 1024 / 1024:,.0f} MB; rosterbook reads CSV files of at most "
