@@ -149,7 +149,9 @@ def guess_code_page(sample: bytes) -> TextEncoding:
     # charset-normalizer's choice, then the code page of more Excel users
     plausible.sort(key=lambda c: (readings[c].languages, ranking.get(c, len(ranking)), EXCEL_CODE_PAGES.index(c)))
     best = plausible[0]
-    rivals = tuple(c for c in plausible[1:] if readings[c].text != readings[best].text)
+    # code pages that read the sample alike: name the one more Excel users have
+    best = next(c for c in EXCEL_CODE_PAGES if c in readings and readings[c].text == readings[best].text)
+    rivals = tuple(c for c in plausible if readings[c].text != readings[best].text)
     if fewest == 0 and not rivals:
         return TextEncoding(best, DETECTED)
     return TextEncoding(best, ASSUMED, rivals)
