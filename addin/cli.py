@@ -13,9 +13,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .files.encodings import EncodingOptionError, named
 from .files.limits import LimitSettingError, ReadLimits
 from .files.offline import FROM_HEADERS, FROM_TEMPLATE, FormatNotRecognised, check_file
-from .files.readers import UnreadableFile
+from .files.readers import SHEET_BY_CONTENT, ReadOptions, UnreadableFile
 from .profiles import UnknownProfile, get_profile, profile_ids
 from .rules.columns import ProfileSettings
 from .rules.findings import Level
@@ -27,7 +28,7 @@ FIXES_SHOWN = 20
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    check = commands.add_parser("validate", help="check a filled .xlsx, .xlsm or .csv file",
+    check = commands.add_parser("validate", help="check a filled .xlsx, .xlsm, .csv or .txt file",
                                 description="Check a filled file against a target format and write an annotated copy.")
     check.add_argument("file", type=Path)
     check.add_argument("--profile", help=f"the target format: {', '.join(profile_ids())} (any case). Optional: "
@@ -37,6 +38,16 @@ def register(commands: argparse._SubParsersAction) -> None:
                                         "without a country code; without it such numbers are errors")
     check.add_argument("--locale", help="the language of the Excel that wrote the file, when not English (de, fr, "
                                         "es, it, nl, pt, en-GB, en-US): its TRUE/FALSE words and date order are read")
+    check.add_argument("--sheet", help="the worksheet holding the users (default: the template's data sheet, else "
+                                       "the one whose header row matches the format best)")
+    check.add_argument("--header-row", type=int, metavar="N",
+                       help="the row (a CSV's line) holding the column names; the rows above it are not read "
+                            "(default: the row among the first 20 that matches the format best)")
+    check.add_argument("--encoding", help="the text encoding of a CSV or .txt file, such as utf-8, utf-16, "
+                                          "windows-1252 or windows-1250 (default: detected; a guess says so)")
+    check.add_argument("--skip-hidden", action="store_true",
+                       help="leave out rows hidden in the sheet or filtered out (default: they are checked like "
+                            "the others, each with a warning)")
     check.add_argument("--out", type=Path, help="where to write the annotated copy (default FILE.checked.xlsx)")
     check.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     check.add_argument("--quiet", "-q", action="store_true",
@@ -63,7 +74,7 @@ def run_validate(args: argparse.Namespace) -> int:
     try:
         overrides = _overrides(args)
         result = check_file(args.file, args.profile, args.out, annotate=not args.no_copy, overrides=overrides,
-                            limits=ReadLimits.from_env(), progress=bar)
+                            limits=ReadLimits.from_env(), progress=bar, reading=_reading(args))
     except (UnreadableFile, UnknownProfile, _BadOption, LimitSettingError) as exc:
         _close(bar)
         print(f"rosterbook validate: {exc.args[0] if exc.args else exc}", file=sys.stderr)
@@ -84,7 +95,7 @@ def run_validate(args: argparse.Namespace) -> int:
         return status
     try:
         if args.json:
-            print(json.dumps(report.as_json(), ensure_ascii=False))
+            print(json.dumps(result.as_json(), ensure_ascii=False))
         else:
             _print_summary(result)
         sys.stdout.flush()
@@ -101,7 +112,7 @@ class _BadOption(ValueError):
 
 def _overrides(args: argparse.Namespace) -> dict[str, str]:
     """--region and --locale, checked as the template's settings of the same meaning are."""
-    given = {"phone_region": args.region, "locale": args.locale}
+    given = {"phone_region": args.region, "locale": args.locale, "skip_hidden": args.skip_hidden}
     given = {k: v for k, v in given.items() if v}
     try:
         ProfileSettings.model_validate(given)
@@ -111,6 +122,17 @@ def _overrides(args: argparse.Namespace) -> dict[str, str]:
         message = str(error.get("ctx", {}).get("error") or error["msg"])
         raise _BadOption(f"{option}: {message}") from None
     return given
+
+
+def _reading(args: argparse.Namespace) -> ReadOptions:
+    """--sheet, --header-row and --encoding."""
+    if args.header_row is not None and args.header_row < 1:
+        raise _BadOption(f"--header-row: {args.header_row} is not a row number (the first row is 1)")
+    try:
+        encoding = named(args.encoding) if args.encoding else None
+    except EncodingOptionError as exc:
+        raise _BadOption(f"--encoding: {exc}") from None
+    return ReadOptions(sheet=args.sheet, header_row=args.header_row, encoding=encoding)
 
 
 class ProgressBar:
@@ -169,6 +191,12 @@ def _print_summary(result) -> None:
         print(f"Format: {profile.title}, recognised by the file's header row (name another with --profile)")
     elif report.profile_from == FROM_TEMPLATE:
         print(f"Format: {profile.title}, as the workbook's settings say")
+    for line in result.read_lines():
+        print(f"Read: {line}")
+    table = result.table
+    if table.sheet_from == SHEET_BY_CONTENT or table.above or (table.encoding and not table.encoding.certain):
+        print("Read: if that is not right, name the sheet, the header row or the encoding with --sheet, "
+              "--header-row or --encoding")
     for note in report.notes:
         print(f"Note: {note}")
     file_level = [f for f in report.file_findings if f.level is not Level.FIXED]

@@ -4,7 +4,12 @@ phones that Excel turned into numbers are floats, dates are dates); sheet 'What 
 per row, the findings rosterbook must report and why. The tests read both. A hidden xlwings.conf
 sheet names the format, as a template's does, so `rosterbook validate FILE` needs no --profile.
 
-Run: .venv/bin/python scripts/make_examples.py
+And files as admins have them, not made from a template (the format is recognised by the header
+row): pbx-staff-list.xlsx (a cover sheet, a title above a header spelt its own way, a merged Type
+cell, a hidden row; its 'What to expect' sheet is last), pbx-windows-1250.csv (a Polish Excel's
+CSV: Windows-1250, semicolons) and pbx-unicode-text.txt (Excel's Unicode Text: UTF-16, tabs).
+
+Run: .venv/bin/python scripts/make_examples.py [--files-as-admins-have-them: those three only]
 """
 from __future__ import annotations
 
@@ -203,11 +208,81 @@ def write_example(profile_id: str, rows: list[tuple[dict, dict, str]]) -> Path:
     return path
 
 
-def main() -> None:
+STAFF_HEADER = ["Type", "Last Name", "First_Name", "E-Mail", "Extension", "Incoming DID", "Notes"]
+# (cells in STAFF_HEADER's order, {header: expected level} with None for the row itself, why); the
+# first cell None under a merged one (MERGED), the row HIDDEN
+STAFF = [
+    (["User", "Nowak", "Łukasz", "lukasz.nowak@example.com", "3001", "+48 22 123 45 67", "starts in April"],
+     {"Extension": E, "IncomingDID": F}, "its extension is also on the hidden row below; DID given its spaces back"),
+    (["User", "Dvořák", "Tomáš", "tomas.dvorak@example.com", "3002", None, None], {},
+     "good; its Type cell is merged with the next row's"),
+    ([None, "Szűcs", "Gréta", "greta.szucs@example.com", "3003", None, None], {"Type": E},
+     "the merged Type: only the cell above holds it, so this row's Type is empty"),
+    (["User", "Old", "Entry", "old.entry@example.com", "3001", None, "left from last year"],
+     {None: W, "Extension": E}, "a hidden row: checked like the others unless hidden rows are left out"),
+    (["Location", "Reception", None, None, "3100", None, None], {}, "good location"),
+]
+MERGED, HIDDEN = "A5:A6", 7  # the rows above are written from row 4: a title in row 1, a blank row, the header
+
+
+def write_staff_list() -> Path:
+    book = Workbook()
+    book.properties.created = book.properties.modified = FIXED_TIME
+    cover = book.active
+    cover.title = "Cover"
+    cover.append(["ACME Corp: new staff for the phone system"])
+    cover.append(["Prepared by HR, March 2026"])
+    sheet = book.create_sheet("Staff")
+    sheet.append(["New staff, March 2026"])
+    sheet.append([])
+    sheet.append(STAFF_HEADER)
+    expect = book.create_sheet("What to expect")
+    expect.append(["Row", "Column", "Level", "Why"])
+    for number, (cells, expected, why) in enumerate(STAFF, start=4):
+        sheet.append(cells)
+        for header, level in expected.items():
+            expect.append([number, header, level, why])
+        if not expected:
+            expect.append([number, None, "ok", why])
+    sheet.merge_cells(MERGED)
+    sheet.row_dimensions[HIDDEN].hidden = True
+    path = OUT / "pbx-staff-list.xlsx"
+    book.save(path)
+    return path
+
+
+CSV_HEADER = ["Type", "LastName", "FirstName", "Email", "Extension"]
+POLISH = [["User", "Wałęsa", "Łukasz", "lukasz.walesa@example.com", "4001"],
+          ["User", "Żółkiewska", "Małgorzata", "m.zolkiewska@example.com", "4002"],
+          ["User", "Dvořák", "Tomáš", "tomas.dvorak@example.com", "4003"],
+          ["User", "Szűcs", "Gréta", "greta.szucs@example.com", "4004"]]
+MIXED = [["User", "Wałęsa", "Łukasz", "lukasz.walesa@example.com", "5001"],
+         ["User", "Петров", "Иван", "ivan.petrov@example.com", "5002"],
+         ["User", "Παπαδόπουλος", "Γιώργος", "giorgos@example.com", "5003"],
+         ["User", "Öztürk", "Şükrü", "sukru.ozturk@example.com", "5004"],
+         ["Robot", "Bērziņš", "Jānis", "janis.berzins@example.com", "5005"]]
+
+
+def write_text_examples() -> list[Path]:
+    polish = OUT / "pbx-windows-1250.csv"
+    polish.write_bytes("".join(";".join(r) + "\r\n" for r in [CSV_HEADER, *POLISH]).encode("cp1250"))
+    unicode_text = OUT / "pbx-unicode-text.txt"
+    unicode_text.write_bytes(("\ufeff" + "".join("\t".join(r) + "\r\n" for r in [CSV_HEADER, *MIXED]))
+                             .encode("utf-16-le"))
+    return [polish, unicode_text]
+
+
+def main(only_new: bool = False) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for profile_id, rows in EXAMPLES.items():
-        print(write_example(profile_id, rows))
+    if not only_new:
+        for profile_id, rows in EXAMPLES.items():
+            print(write_example(profile_id, rows))
+    print(write_staff_list())
+    for path in write_text_examples():
+        print(path)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(only_new="--files-as-admins-have-them" in sys.argv)

@@ -62,6 +62,14 @@ def fetch(db: Session, upload_id: str, key: str, admin: str, minutes: int) -> di
     return _unpack(plain)
 
 
+def forget(db: Session, upload_id: str, admin: str) -> None:
+    """Delete a kept upload now (the mapping step's, once its answer is checked and kept anew)."""
+    db.rollback()
+    with writing(db):
+        db.execute(delete(PendingUpload).where(PendingUpload.id == upload_id, PendingUpload.admin == admin))
+        db.commit()
+
+
 def _forget_expired(db: Session, minutes: int) -> None:
     db.execute(delete(PendingUpload).where(PendingUpload.created_at < _oldest(minutes)))
 

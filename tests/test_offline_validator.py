@@ -35,7 +35,8 @@ class TestExitStatusAndJson:
         done = run(source, "--profile", "iplum", "--json", check_exit=1)
         report = json.loads(done.stdout)  # exactly one object: json.loads fails on anything more
         assert set(report) == {"profile", "rows", "errors", "warnings", "fixed", "findings", "profile_from",
-                               "settings", "unknown_columns", "notes"}
+                               "settings", "unknown_columns", "notes", "read"}
+        assert report["read"]["sheet"] == "Users" and report["read"]["header_row"] == 1
         assert report["profile"] == "iplum" and report["rows"] == 11 and report["errors"] > 0
         scientific = next(f for f in report["findings"] if f["value"] == "1.40812E+10")
         assert scientific == {"row": 6, "column": "Phone #", "level": "error", "value": "1.40812E+10",
@@ -60,7 +61,7 @@ class TestExitStatusAndJson:
     @pytest.mark.parametrize("make, words", [
         (lambda d: d / "missing.csv", "no such file"),
         (lambda d: write_csv(d / "broken.xlsx", "this is not a zip"), "not a readable Excel workbook"),
-        (lambda d: write_csv(d / "users.pdf", "%PDF"), "reads .xlsx, .xlsm and .csv"),
+        (lambda d: write_csv(d / "users.pdf", "%PDF"), "reads .xlsx, .xlsm, .csv and .txt"),
         (lambda d: write_csv(d / "quote.csv", 'a,"b\nc'), "broken CSV"),
     ])
     def test_unreadable_files_exit_2_with_one_line(self, tmp_path, make, words):

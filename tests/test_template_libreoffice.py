@@ -267,10 +267,12 @@ def test_rosterbook_validate_agrees_with_the_saved_file(typed_and_saved, profile
     run = subprocess.run([sys.executable, "-m", "server.cli", "validate", str(path), "--json", "--no-copy"],
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr + run.stdout
-    assert json.loads(run.stdout) == {"profile": profile_id, "rows": 1, "errors": 0, "warnings": 0,
-                                      "fixed": 0, "findings": [], "profile_from": "template",
-                                      "settings": {"phone_region": None, "locale": None}, "unknown_columns": [],
-                                      "notes": []}
+    answer = json.loads(run.stdout)
+    read = answer.pop("read")
+    assert answer == {"profile": profile_id, "rows": 1, "errors": 0, "warnings": 0,
+                      "fixed": 0, "findings": [], "profile_from": "template",
+                      "settings": {"phone_region": None, "locale": None}, "unknown_columns": [], "notes": []}
+    assert (read["sheet"], read["sheet_from"], read["header_row"]) == (DATA_SHEET, "template", HEADER_ROW + 1)
     report = check_file(path, None, annotate=False).report
     profile = get_profile(profile_id)
     typed = {profile.columns[col].key: text for col, text in typed_cells(profile_id)}

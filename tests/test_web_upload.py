@@ -18,6 +18,7 @@ from server.db import session_scope
 from server.imports import judge
 from server.models import Batch, BatchRow, PendingUpload, utcnow
 from server.web.upload_check import batch_request, check_upload
+from server.web.upload_options import UploadOptions
 from tests.conftest import EXAMPLES, ROOT
 from tests.web_client import ADMIN, WebClient, admin, create_admin, form_with_button, web  # noqa: F401
 
@@ -97,7 +98,7 @@ def test_import_stores_the_valid_rows_and_records_the_others_as_rejected(app, we
 def test_the_import_takes_the_checked_rows_as_validating_them_again_would(profile_id):
     """The page's import does not validate its rows a second time: what it stores is what the
     import service makes of them by validating them (values, errors, login keys, statuses)."""
-    upload = check_upload((EXAMPLES / f"{profile_id}.xlsx").read_bytes(), f"{profile_id}.xlsx", profile_id,
+    upload = check_upload((EXAMPLES / f"{profile_id}.xlsx").read_bytes(), f"{profile_id}.xlsx", UploadOptions(profile_id),
                           ReadLimits())
     request = batch_request(upload)
     numbers = request["source"]["row_numbers"]
@@ -196,7 +197,7 @@ def test_a_filled_template_says_its_own_format(web, tmp_path):
 
 @pytest.mark.parametrize("filename, content, profile, message", [
     ("users.csv", b"", "iplum", "users.csv is empty"),
-    ("users.docx", b"PK\x03\x04", "iplum", "choose an Excel workbook (.xlsx or .xlsm) or a CSV file"),
+    ("users.docx", b"PK\x03\x04", "iplum", "choose an Excel workbook (.xlsx or .xlsm), a CSV file"),
     ("users.xlsx", b"this is no workbook", "iplum", "not a readable Excel workbook"),
     ("users.csv", b"Username,Email\r\nann,a@example.com\r\n", "", "not a rosterbook template, and its headers match"),
     ("users.csv", b"iPlum ID (phone/email),Phone #,Email,Name\r\n", "iplum", "has no rows under its header"),

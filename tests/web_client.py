@@ -27,6 +27,7 @@ class _Forms(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self._button: tuple[str, list[str]] | None = None
+        self._select: str | None = None  # the name of the <select> being read
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -40,12 +41,20 @@ class _Forms(HTMLParser):
             self.forms[-1].fields[attrs["name"]] = attrs.get("value") or ""
         elif tag == "button":
             self._button = (attrs.get("formaction") or self.forms[-1].action, [])
+        elif tag == "select" and attrs.get("name"):
+            self._select = attrs["name"]
+        elif tag == "option" and self._select is not None:
+            fields = self.forms[-1].fields
+            if "selected" in attrs or self._select not in fields:  # a browser sends the first unless one is chosen
+                fields[self._select] = attrs.get("value") or ""
 
     def handle_data(self, data):
         if self._button is not None:
             self._button[1].append(data)
 
     def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
         if tag == "button" and self._button is not None:
             target, text = self._button
             self.forms[-1].buttons[" ".join("".join(text).split())] = target

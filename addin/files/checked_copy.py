@@ -13,6 +13,7 @@ again without naming its format; problems with the whole file are on a sheet of 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,6 +34,8 @@ BIG_NUMBER = 1e10  # whole numbers from here on get the format '0': General woul
 STATUS_WIDTH, ERRORS_WIDTH = 14, 80
 SAMPLE_ROWS = 500  # rows whose lengths fit a column's width
 _ANNOTATIONS = {h.casefold() for h in (STATUS_HEADER, ERRORS_HEADER, MARKS_HEADER)}
+LEFT_OUT = "Hidden: left out"
+_NOT_CHECKED = RowResult(0, {})  # a row left out has a Status but no findings
 Mark = tuple[Level, str | None, str | None]  # error or fixed, the repaired value, the note of the original
 NO_MARKS: dict[int, Mark] = {}
 
@@ -42,10 +45,12 @@ def annotated_path(source: Path) -> Path:
     return source.with_name(f"{source.stem}.checked.xlsx")
 
 
-def write_annotated(table: Table, report: Report, out: Path | BinaryIO, progress: Progress | None = None) -> None:
+def write_annotated(table: Table, report: Report, out: Path | BinaryIO, progress: Progress | None = None,
+                    left_out: Collection[int] = ()) -> None:
+    """left_out: rows not checked (hidden ones, when asked to leave them out), whose Status says so."""
     book = StreamingBook(out)
     with collector_paused():  # the rows' XML is made of strings, which hold no cycles
-        _Copy(table, report, book.styles).write(book, progress)
+        _Copy(table, report, book.styles).write(book, progress, left_out)
     if report.file_findings:
         _file_problems_sheet(book, report)
     if table.settings:
@@ -110,7 +115,7 @@ class _Copy:
                     longest[i] = max(longest[i], len(v) if type(v) is str else 12)
         return [min(n + 2, 60) for n in longest]
 
-    def write(self, book: StreamingBook, progress: Progress | None) -> None:
+    def write(self, book: StreamingBook, progress: Progress | None, left_out: Collection[int] = ()) -> None:
         table, report = self.table, self.report
         header_row = table.start_row if self.has_header else 0
         name = (table.sheet or report.profile.title)[:31]
@@ -134,7 +139,7 @@ class _Copy:
         for offset, cells in enumerate(table.rows):
             n = table.start_row + offset
             if offset == 0 and self.has_header:
-                sheet.row(n, self._header_xml(cells, n))
+                sheet.row(n, self._header_xml(table.copy_header or cells, n))
                 continue
             result = results.get(n)
             findings = result.findings if result is not None else None
@@ -142,6 +147,8 @@ class _Copy:
                 status, level, marked = self._judged(result)
             else:
                 status, level, marked = "OK", None, None
+            if result is None and n in left_out:
+                status, level, result = LEFT_OUT, None, _NOT_CHECKED
             if result is not None:
                 tail = status_cells.get((status, level))
                 if tail is None:

@@ -1,47 +1,30 @@
 """Reading filled files: .xlsx/.xlsm through calamine (after xlsx_package has checked the package),
-.csv streamed in the encodings admins' tools write; both within the ReadLimits."""
+from the sheet whose header row best matches the format (header_choice) or the one the admin
+names; .csv and .txt through csv_reader. Both within the ReadLimits, into a Table (table.py)."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any
 
 from ..rules.collector import collector_paused
+from ..rules.columns import Profile
 from ..rules.settings import CONF_SHEET, SHEET_KEY
+from .csv_reader import read_csv, sniff_delimiter
+from .header_choice import HEADER_SEARCH_ROWS, best_header, formats_to_match
 from .limits import ReadLimits
+from .table import (CSV_SUFFIXES, PADDED_ROWS, PROGRESS_EVERY, SHARED_LENGTH, SHEET_BY_CONTENT, SHEET_BY_OPTION,
+                    SHEET_OF_TEMPLATE, SHEET_ONLY, SPREADSHEET_SUFFIXES, Progress, ReadOptions, Table,
+                    UnreadableFile, place_header, strip_blank_edges)
 from .xlsx_package import PackageProblem, SheetEntry, SheetScan, XlsxPackage
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
-CSV_SUFFIXES = (".csv", ".txt")
-MAX_LINE = 1024 * 1024  # characters in one line of a CSV file; a roster's line is a few hundred
-PROGRESS_EVERY = 4096  # rows between two progress reports
-SHARED_LENGTH = 12  # texts shorter than this are kept once per file: they repeat, and memory counts
-PADDED_ROWS = 1000
-
-# (stage, done, total): what a long read or write reports, for a progress bar
-Progress = Callable[[str, int, int], None]
+__all__ = ["CSV_SUFFIXES", "PROGRESS_EVERY", "SPREADSHEET_SUFFIXES", "Progress", "ReadOptions", "Table", "UnreadableFile",
+           "read_csv", "read_table", "read_workbook", "sniff_delimiter", "strip_blank_edges"]
 
 
-class UnreadableFile(Exception):
-    """The file cannot be read as a table; the message says why, for a person."""
-
-
-@dataclass
-class Table:
-    rows: list[list[Any]]  # from the first non-blank row (the header, or the first data line)
-    sheet: str | None  # the worksheet name, None for CSV
-    settings: dict[str, str]  # from the template's xlwings.conf sheet, if any
-    encoding: str | None = None
-    delimiter: str | None = None
-    start_row: int = 1  # the sheet row number (CSV line number) of rows[0]
-    layout: SheetScan | None = None  # a worksheet's hidden rows, merged ranges and column widths
-
-
-def read_table(path: Path, limits: ReadLimits | None = None, progress: Progress | None = None) -> Table:
+def read_table(path: Path, limits: ReadLimits | None = None, progress: Progress | None = None,
+               options: ReadOptions | None = None) -> Table:
     if not path.exists():
         raise UnreadableFile(f"{path}: no such file")
     if path.is_dir():
@@ -49,19 +32,22 @@ def read_table(path: Path, limits: ReadLimits | None = None, progress: Progress 
     limits = limits or ReadLimits.from_env()
     suffix = path.suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES:
-        return read_workbook(path, str(path), limits, progress)
+        return read_workbook(path, str(path), limits, progress, options)
     if suffix in CSV_SUFFIXES:
-        return read_csv(path, str(path), limits, progress)
-    raise UnreadableFile(f"{path}: rosterbook reads .xlsx, .xlsm and .csv files, not '{path.suffix or 'no extension'}'")
+        return read_csv(path, str(path), limits, progress, options)
+    raise UnreadableFile(f"{path}: rosterbook reads .xlsx, .xlsm, .csv and .txt files, not "
+                         f"'{path.suffix or 'no extension'}'")
 
 
 # --------------------------------------------------------------------------- workbooks
 
 def read_workbook(source: Path | bytes, name: str | None = None, limits: ReadLimits | None = None,
-                  progress: Progress | None = None, sheet_name: str | None = None) -> Table:
-    """A sheet of a workbook: sheet_name, else the one the template names, else the first visible one."""
+                  progress: Progress | None = None, options: ReadOptions | None = None) -> Table:
+    """A sheet of a workbook: the one named, else the one the template names, else the visible one
+    whose header row matches the format best."""
     name = name or str(source)
     limits = limits or ReadLimits.from_env()
+    options = options or ReadOptions()
     try:
         package = XlsxPackage(source, limits)
     except PackageProblem as exc:
@@ -73,9 +59,9 @@ def read_workbook(source: Path | bytes, name: str | None = None, limits: ReadLim
         book = _open(source, name)
         try:
             settings = _conf_settings(book, conf, name) if conf is not None else {}
-            entry = _data_sheet(package.sheets, sheet_name or settings.get(SHEET_KEY), name, sheet_name is not None)
-            scan = package.scan(entry)
-            sheet = _sheet(book, entry, name)
+            profiles = formats_to_match(options.profile, settings)
+            chosen = _SheetChoice(package, book, name, profiles)
+            entry, scan, sheet, how = chosen.choose(options.sheet, settings.get(SHEET_KEY))
         finally:
             book.close()  # its shared strings are not needed any more: the sheet holds its own values
     except PackageProblem as exc:
@@ -86,7 +72,58 @@ def read_workbook(source: Path | bytes, name: str | None = None, limits: ReadLim
         rows, first = _sheet_rows(sheet, scan, progress)
     del sheet
     rows, start = strip_blank_edges(rows)
-    return Table(rows, entry.name, settings, start_row=first + start - 1, layout=scan)
+    table = Table(rows, entry.name, settings, start_row=first + start - 1, layout=scan,
+                  sheets=tuple(s.name for s in chosen.visible), sheet_from=how)
+    place_header(table, profiles, options.header_row, name)
+    return table
+
+
+class _SheetChoice:
+    """The worksheet to read, each candidate checked within the limits before calamine loads it."""
+
+    def __init__(self, package: XlsxPackage, book, name: str, profiles: list[Profile]):
+        self.package, self.book, self.name, self.profiles = package, book, name, profiles
+        self.worksheets = [s for s in package.sheets if s.name != CONF_SHEET]
+        self.visible = [s for s in self.worksheets if s.state == "visible"]
+
+    def choose(self, asked: str | None, templates: str | None) -> tuple[SheetEntry, SheetScan, Any, str]:
+        if asked is not None:
+            entry = self._named(asked)
+            if entry is None:
+                names = ", ".join(repr(s.name) for s in self.worksheets) or "none"
+                raise UnreadableFile(f"{self.name}: has no sheet {asked!r}; its sheets are {names}")
+            return (entry, *self._load(entry), SHEET_BY_OPTION)
+        entry = self._named(templates) if templates else None
+        if entry is not None:
+            return (entry, *self._load(entry), SHEET_OF_TEMPLATE)
+        if not self.visible:
+            raise UnreadableFile(f"{self.name}: the workbook has no visible worksheet")
+        if len(self.visible) == 1:
+            return (self.visible[0], *self._load(self.visible[0]), SHEET_ONLY)
+        best = None
+        for entry in self.visible:  # a cover sheet first: the sheet whose header matches best
+            scan, sheet = self._load(entry)
+            score = self._score(sheet, scan)
+            if best is None or score > best[0]:
+                best = (score, entry, scan, sheet)
+            del sheet
+        _, entry, scan, sheet = best
+        return entry, scan, sheet, SHEET_BY_CONTENT
+
+    def _named(self, wanted: str) -> SheetEntry | None:
+        exact = [s for s in self.worksheets if s.name == wanted]
+        folded = [s for s in self.worksheets if s.name.strip().casefold() == wanted.strip().casefold()]
+        return (exact or folded or [None])[0]
+
+    def _load(self, entry: SheetEntry) -> tuple[SheetScan, Any]:
+        scan = self.package.scan(entry)
+        return scan, _sheet(self.book, entry, self.name)
+
+    def _score(self, sheet, scan: SheetScan) -> int:
+        if not sheet.height or scan.first_row is None:
+            return 0
+        head = sheet.to_python(skip_empty_area=True, nrows=HEADER_SEARCH_ROWS)
+        return best_header([[_plain(v) for v in row] for row in head], self.profiles)[1]
 
 
 def _open(source: Path | bytes, name: str):
@@ -125,18 +162,6 @@ def _conf_settings(book, entry: SheetEntry, name: str) -> dict[str, str]:
         if key is not None and value is not None:
             settings[str(key).strip()] = str(value).strip()
     return settings
-
-
-def _data_sheet(sheets: list[SheetEntry], named: str | None, name: str, required: bool = False) -> SheetEntry:
-    for entry in sheets:
-        if entry.name == named:
-            return entry
-    if required:
-        raise UnreadableFile(f"{name}: has no sheet {named!r}; its sheets are {', '.join(s.name for s in sheets)}")
-    for entry in sheets:
-        if entry.name != CONF_SHEET and entry.state == "visible":
-            return entry
-    raise UnreadableFile(f"{name}: the workbook has no visible worksheet")
 
 
 def _plain(value: Any) -> Any:
@@ -183,111 +208,3 @@ def _sheet_rows(sheet, scan: SheetScan, progress: Progress | None) -> tuple[list
     return rows, first_row + 1
 
 
-def _blank(row: list[Any]) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
-
-
-def strip_blank_edges(rows: list[list[Any]]) -> tuple[list[list[Any]], int]:
-    """Drop blank rows before the header (a template's button bar) and after the data
-    (Excel's used range often runs past it); return the rows and the first one's number."""
-    start, end = 0, len(rows)
-    while start < end and _blank(rows[start]):
-        start += 1
-    while end > start and _blank(rows[end - 1]):
-        end -= 1
-    if start or end < len(rows):
-        rows = rows[start:end]
-    return rows, start + 1
-
-
-# --------------------------------------------------------------------------- CSV
-
-def read_csv_bytes(data: bytes, name: str = "upload.csv", limits: ReadLimits | None = None) -> Table:
-    return read_csv(data, name, limits)
-
-
-def read_csv(source: Path | bytes, name: str, limits: ReadLimits | None = None,
-             progress: Progress | None = None) -> Table:
-    """A CSV file, streamed: UTF-8 (with or without BOM), else Windows-1252, which Excel writes on
-    Western Windows; comma or semicolon (Excel in many European locales writes ';')."""
-    limits = limits or ReadLimits.from_env()
-    size = len(source) if isinstance(source, bytes) else source.stat().st_size
-    if size > limits.unpacked_bytes:
-        raise UnreadableFile(f"{name}: is {size / 1024 / 1024:,.0f} MB; rosterbook reads CSV files of at most "
-                             f"{limits.unpacked_mb}. Split it into smaller files")
-    with (io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")) as raw:
-        head = raw.read(4096)
-        if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise UnreadableFile(f"{name}: this is not a text file (it contains NUL bytes); is it a workbook saved as .csv?")
-        for encoding in ("utf-8-sig", "cp1252"):
-            raw.seek(0)
-            text = io.TextIOWrapper(raw, encoding=encoding, newline="")
-            try:
-                with collector_paused():  # 100,000s of row lists hold no cycles
-                    return _read_csv_text(text, raw, size, encoding, name, limits, progress)
-            except UnicodeDecodeError:
-                continue
-            finally:
-                text.detach()
-    raise UnreadableFile(f"{name}: the text is neither UTF-8 nor Windows-1252; save it as 'CSV UTF-8' and retry")
-
-
-def sniff_delimiter(first_line: str) -> str:
-    """Comma or semicolon, by the first line."""
-    return ";" if first_line.count(";") > first_line.count(",") else ","
-
-
-class _LongLine(Exception):
-    def __init__(self, start: str):
-        self.start = start
-
-
-def _lines(text: TextIO, first: str) -> Iterator[str]:
-    """The file's lines, none longer than MAX_LINE characters (a line is held whole in memory)."""
-    if len(first) == MAX_LINE and not first.endswith(("\n", "\r")):
-        raise _LongLine(first)
-    yield first
-    readline = text.readline
-    while True:
-        line = readline(MAX_LINE)
-        if not line:
-            return
-        if len(line) == MAX_LINE and not line.endswith(("\n", "\r")):
-            raise _LongLine(line)
-        yield line
-
-
-def _read_csv_text(text: TextIO, raw: BinaryIO, size: int, encoding: str, name: str, limits: ReadLimits,
-                   progress: Progress | None) -> Table:
-    first = text.readline(MAX_LINE)
-    delimiter = sniff_delimiter(first)
-    max_rows, max_columns = limits.rows, limits.columns
-    rows: list[list[Any]] = []
-    append = rows.append
-    memo: dict[str, str] = {}
-    share = memo.setdefault  # short texts repeat (y/n, types, languages): each is kept once
-    try:
-        for row in csv.reader(_lines(text, first), delimiter=delimiter, strict=True):
-            if len(row) > max_columns:
-                raise UnreadableFile(_too_many_columns(name, len(row), len(rows) + 1, max_columns))
-            append([(share(c, c) if len(c) < SHARED_LENGTH else c) if c else None for c in row])
-            if len(rows) > max_rows:
-                raise UnreadableFile(f"{name}: has more than {max_rows:,} lines; rosterbook reads at most "
-                                     f"{max_rows:,}. Split it into smaller files")
-            if progress is not None and not len(rows) % PROGRESS_EVERY:
-                progress("Reading", raw.tell(), size)
-    except _LongLine as long:
-        values = long.start.count(delimiter) + 1
-        if values > max_columns:
-            raise UnreadableFile(_too_many_columns(name, values, len(rows) + 1, max_columns, "at least ")) from None
-        raise UnreadableFile(f"{name}: line {len(rows) + 1} is longer than {MAX_LINE:,} characters; "
-                             "is this a roster saved as CSV?") from None
-    except csv.Error as exc:
-        raise UnreadableFile(f"{name}: broken CSV ({exc}); check for a stray quote character") from None
-    rows, start = strip_blank_edges(rows)
-    return Table(rows, None, {}, encoding, delimiter, start)
-
-
-def _too_many_columns(name: str, count: int, line: int, limit: int, at_least: str = "") -> str:
-    return (f"{name}: line {line:,} has {at_least}{count:,} values; rosterbook reads at most {limit:,} columns. "
-            "Check the separator, or delete the columns you do not need")

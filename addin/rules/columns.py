@@ -205,6 +205,11 @@ class ProfileSettings(BaseModel):
         "The language of your Excel when it is not English (de, fr, es, it, nl, pt; or en-GB, en-US): "
         "its TRUE/FALSE words (WAHR, VRAI...) and its date order (31.12.2026) are then read. Empty: English "
         "words only, and a date like 03/04/2026 is an error"))
+    skip_hidden: bool = Field(False, description=(
+        "TRUE: rows hidden in the sheet or filtered out are left out (neither checked nor imported) when the "
+        "workbook is checked on the import server's Check a file page or with rosterbook validate; the template's "
+        "own buttons cannot see which rows are hidden, so they submit nothing while this is TRUE. FALSE: hidden "
+        "rows are checked and imported like the others (the page and rosterbook validate warn about each one)"))
 
     @field_validator("phone_region", mode="before")
     @classmethod

@@ -1,7 +1,7 @@
 """The validation engine: rows exactly as Excel hands them over in, findings and normalized rows out."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -277,7 +277,7 @@ def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int 
              settings: Mapping[str, Any] | ProfileSettings | None = None,
              row_numbers: Sequence[int] | None = None, login_key_duplicates: bool = True,
              vendor_file: bool = False, progress: Callable[[int], None] | None = None,
-             progress_every: int = 4096) -> Report:
+             progress_every: int = 4096, hidden_rows: Collection[int] = ()) -> Report:
     """Validate a sheet region: the header row (absent in headerless files) and then the data rows.
 
     start_row is the sheet row number of the first row given; row_numbers, when given, are the
@@ -287,15 +287,18 @@ def validate(profile: Profile, rows: Iterable[Sequence[Any]], *, start_row: int 
     rows are the very file the vendor receives, so the vendor's limit of users per file is an
     error; rows meant for rosterbook only get a note of how many files its export will make.
     progress, when given, is called with the count of rows checked every progress_every rows.
+    hidden_rows: the sheet rows the admin cannot see (hidden or filtered out), named as such
+    where another row's finding points at them.
     """
     with collector_paused():
         return _validate(profile, rows if isinstance(rows, list) else list(rows), start_row, settings,
-                         row_numbers, login_key_duplicates, vendor_file, progress, progress_every)
+                         row_numbers, login_key_duplicates, vendor_file, progress, progress_every, hidden_rows)
 
 
 def _validate(profile: Profile, rows: list[Sequence[Any]], start_row: int, settings: Any,
               row_numbers: Sequence[int] | None, login_key_duplicates: bool, vendor_file: bool,
-              progress: Callable[[int], None] | None = None, progress_every: int = 4096) -> Report:
+              progress: Callable[[int], None] | None = None, progress_every: int = 4096,
+              hidden_rows: Collection[int] = ()) -> Report:
     file_findings: list[Finding] = []
     settings_obj = _settings(profile, settings, file_findings)
     numbers = row_numbers if row_numbers is not None else range(start_row, start_row + len(rows))
@@ -310,7 +313,7 @@ def _validate(profile: Profile, rows: list[Sequence[Any]], start_row: int, setti
     results = _check_rows(profile, header, settings_obj, rows, data_from, numbers, progress, progress_every)
     notes: list[str] = []
     _check_row_limit(profile, results, file_findings if vendor_file else None, notes)
-    _check_duplicates(profile, results, login_key_duplicates)
+    _check_duplicates(profile, results, login_key_duplicates, hidden_rows)
     return Report(profile, settings_obj, header, results, file_findings, notes=notes)
 
 
@@ -386,7 +389,8 @@ def export_files(profile: Profile, users: int) -> int:
     return max(1, -(-users // profile.max_rows)) if profile.max_rows else 1
 
 
-def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bool = True) -> None:
+def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bool = True,
+                      hidden: Collection[int] = ()) -> None:
     # Most values occur once: remember the first row per value, and make a list only on a repeat.
     first: dict[tuple[str, str], RowResult] = {}
     repeated: dict[tuple[str, str], list[RowResult]] = {}
@@ -418,7 +422,7 @@ def _check_duplicates(profile: Profile, results: list[RowResult], login_keys: bo
         key = group[0]
         column = profile.by_key[key]
         for member in members:
-            rows_text = _other_rows(members, member)
+            rows_text = _other_rows(members, member, hidden)
             value = member.values.get(key, "")
             member.findings.append(Finding(Level.ERROR,
                 f"{column.header}: {quote(value)} is also in {rows_text}; each user must appear only once",
@@ -437,11 +441,13 @@ def _repeat(repeated: dict[tuple[str, str], list[RowResult]], group: tuple[str, 
 MAX_ROWS_NAMED = 10  # a value pasted down a whole sheet must not make messages grow with the square
 
 
-def _other_rows(members: list[RowResult], member: RowResult) -> str:
-    """'row 7', 'rows 3, 9' or 'rows 3, 4, ... and 95 more': the other rows holding the same value."""
+def _other_rows(members: list[RowResult], member: RowResult, hidden: Collection[int] = ()) -> str:
+    """'row 7', 'rows 3, 9' or 'rows 3, 4, ... and 95 more': the other rows holding the same value
+    ('row 7 (hidden)' for one the admin cannot see)."""
     others = [m.row for m in members[:MAX_ROWS_NAMED + 1] if m is not member][:MAX_ROWS_NAMED]
     more = len(members) - 1 - len(others)
+    named = [f"{n} (hidden)" if n in hidden else str(n) for n in others]
     if len(others) == 1 and not more:
-        return f"row {others[0]}"
-    text = "rows " + ", ".join(map(str, others))
+        return f"row {named[0]}"
+    text = "rows " + ", ".join(named)
     return f"{text} and {more} more" if more else text

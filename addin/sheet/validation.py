@@ -14,11 +14,18 @@ from ..rules.cells import is_blank, to_text
 from ..rules.columns import Profile, ProfileSettings
 from ..rules.engine import Report, RowResult, validate
 from ..rules.fields import Kind
-from ..rules.findings import Level
+from ..rules.findings import Finding, Level
 from .region import Region
 from .writes import Alert, ColumnChange, Plan, ValuesWrite, Write, column_writes
 
 IMPORTED_PREFIX = "Imported"  # a row's Status after the server stored it; such rows are done
+# The buttons read a sheet's values only (xlwings' remote engine gets nothing else), so they
+# cannot honour skip_hidden; rather than import rows the admin asked to leave out, they say so.
+HIDDEN_UNKNOWN = ("setting.skip_hidden is TRUE, but the template's buttons cannot tell which rows are hidden (Excel "
+                  "hands them the cells' values only): every row was checked, and nothing is submitted while the "
+                  "setting is TRUE. Delete the rows to leave out (or unhide them) and set setting.skip_hidden to "
+                  "FALSE on the xlwings.conf sheet; or check the workbook on the import server's Check a file page "
+                  "or with rosterbook validate, which leave hidden rows out")
 MAX_CELL_TEXT = 32000  # Excel holds at most 32,767 characters in a cell
 SUMMARY_FILE_PROBLEMS = 4  # the alert is a MsgBox: short
 
@@ -70,6 +77,8 @@ def check_sheet(profile: Profile, values: Sequence[Sequence[Any]], region: Regio
     by_headers = profile.model_copy(update={"headerless": False}) if profile.headerless else profile
     report = validate(by_headers, table, settings=settings, row_numbers=numbers)
     report.profile = profile
+    if report.settings.skip_hidden:
+        report.file_findings.append(Finding(Level.ERROR, HIDDEN_UNKNOWN))
     results = {r.row: r for r in report.rows}
     marks: dict[int, RowMarks] = {}
     for row in range(region.first_data_row, region.last_row + 1):

@@ -7,11 +7,13 @@ its size does not depend on the file's.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
+from addin.files.column_mapping import mapping_problem
 from addin.files.export import XLSX_TYPE
 from addin.profiles import all_profiles
 from addin.rules.collector import collector_paused
@@ -21,11 +23,12 @@ from ..imports import BatchInvalid, IdempotencyConflict, submit_batch
 from ..limits import too_many_rows
 from ..models import Batch
 from ..passwords import keeper
-from ..upload_store import UploadGone, fetch, keep
+from ..upload_store import UploadGone, fetch, forget, keep
 from .auth import current_admin, require_admin
-from .upload_check import (ACCEPTED_SUFFIXES, KEY_SCOPE, PageSummary, UploadProblem, annotated_workbook,
-                           batch_request, check_upload, clean_filename, page_summary, request_as_json,
-                           request_from_json, upload_key)
+from .upload_check import (ACCEPTED_SUFFIXES, KEY_SCOPE, CheckedUpload, MappingStep, PageSummary, UploadProblem,
+                           annotated_workbook, batch_request, check_upload, clean_filename, page_summary,
+                           request_as_json, request_from_json, upload_key)
+from .upload_options import OptionProblem, UploadOptions
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 bp.before_request(require_admin)
@@ -37,10 +40,20 @@ def max_file_bytes() -> int:
     return max(1024, current_app.config["MAX_CONTENT_LENGTH"] - FORM_OVERHEAD)
 
 
+ENCODINGS = (("utf-8", "UTF-8"), ("utf-16", "UTF-16 (Excel's Unicode Text)"),
+             ("windows-1252", "Windows-1252 (Western European)"), ("windows-1250", "Windows-1250 (Central European)"),
+             ("windows-1257", "Windows-1257 (Baltic)"), ("windows-1254", "Windows-1254 (Turkish)"),
+             ("windows-1253", "Windows-1253 (Greek)"), ("windows-1251", "Windows-1251 (Cyrillic)"))
+
+
 def _form(error: str | None = None, profile: str | None = None, status: int = 200):
+    form = request.form
     return render_template("upload.html", error=error, profiles=all_profiles(), profile=profile,
-                           region=request.form.get("region", ""), suffixes=", ".join(ACCEPTED_SUFFIXES),
-                           max_mb=max_file_bytes() / 1024 / 1024, minutes=current_app.config["UPLOAD_MINUTES"]), status
+                           region=form.get("region", ""), sheet=form.get("sheet", ""),
+                           header_row=form.get("header_row", ""), encoding=form.get("encoding", ""),
+                           skip_hidden=form.get("skip_hidden") in ("1", "on"), encodings=ENCODINGS,
+                           suffixes=", ".join(ACCEPTED_SUFFIXES), max_mb=max_file_bytes() / 1024 / 1024,
+                           minutes=current_app.config["UPLOAD_MINUTES"]), status
 
 
 @bp.route("", methods=["GET"])
@@ -59,17 +72,86 @@ def check():
     if len(content) > max_file_bytes():
         return _form(f"{filename} is larger than {max_file_bytes() / 1024 / 1024:.1f} MB, the most this page "
                      "takes: split it into smaller files.", profile, 413)
+    try:
+        options = UploadOptions.from_form(request.form)
+    except OptionProblem as exc:
+        return _form(str(exc), profile, 400)
     with collector_paused():  # a checked file's objects hold no cycles: the server's heap need not be scanned
         try:
-            upload = check_upload(content, filename, profile, current_app.config["READ_LIMITS"],
-                                  request.form.get("region"))
+            checked = check_upload(content, filename, options, current_app.config["READ_LIMITS"], offer_mapping=True)
         except UploadProblem as exc:
             return _form(str(exc), profile, 400)
-        summary = page_summary(upload)
-        parts = {"file": content, "copy": annotated_workbook(upload), "summary": summary.to_json(),
-                 "request": request_as_json(batch_request(upload))}
+        if isinstance(checked, MappingStep):
+            parts = {"file": content, "filename": filename.encode("utf-8"), "options": options.to_json()}
+            upload_id, key = keep(get_db(), current_admin().username, parts, current_app.config["UPLOAD_MINUTES"])
+            return _mapping(checked, upload_id, key)
+        return _keep_result(checked)
+
+
+def _keep_result(upload: CheckedUpload):
+    """Keep what the result's next steps need (sealed) and show the result."""
+    summary = page_summary(upload)
+    parts = {"file": upload.content, "filename": upload.filename.encode("utf-8"),
+             "options": upload.options.to_json(), "copy": annotated_workbook(upload), "summary": summary.to_json(),
+             "request": request_as_json(batch_request(upload))}
     upload_id, key = keep(get_db(), current_admin().username, parts, current_app.config["UPLOAD_MINUTES"])
     return _result(summary, upload_id, key)
+
+
+def _mapping(step: MappingStep, upload_id: str, key: str, error: str | None = None,
+             chosen: dict[int, str | None] | None = None, status: int = 200):
+    return render_template("upload_columns.html", step=step, upload_id=upload_id, key=key, error=error,
+                           chosen=chosen or {c.index: c.proposed for c in step.choices}), status
+
+
+@bp.route("/columns", methods=["POST"])
+def columns():
+    """The mapping step's answer: check the kept file reading its columns as chosen."""
+    parts, upload_id, key = _kept("file", "filename", "options")
+    filename = parts["filename"].decode("utf-8")
+    options = UploadOptions.from_json(parts["options"])
+    limits = current_app.config["READ_LIMITS"]
+    with collector_paused():
+        try:
+            step = check_upload(parts["file"], filename, options, limits, offer_mapping=True)
+        except UploadProblem as exc:  # the same file and choices read a moment ago: not expected
+            return _form(str(exc), options.profile, 400)
+        if not isinstance(step, MappingStep):
+            abort(400, "The form arrived damaged. Upload the file again.")
+        mapping = {c.index: request.form.get(f"column-{c.index}") or None for c in step.choices}
+        problem = mapping_problem(step.profile, mapping)
+        if problem is not None:
+            return _mapping(step, upload_id, key, problem, mapping, 422)
+        try:
+            checked = check_upload(parts["file"], filename, options.with_mapping(mapping), limits)
+        except UploadProblem as exc:
+            return _mapping(step, upload_id, key, str(exc), mapping, 422)
+        forget(get_db(), upload_id, current_admin().username)
+        return _keep_result(checked)
+
+
+@bp.route("/columns/again", methods=["POST"])
+def columns_again():
+    """From a result read through a mapping: the mapping step again, starting from that mapping."""
+    parts, upload_id, key = _kept("file", "filename", "options")
+    options = UploadOptions.from_json(parts["options"])
+    if options.mapping is None:
+        abort(400, "The form arrived damaged. Upload the file again.")
+    filename = parts["filename"].decode("utf-8")
+    unmapped = dataclasses.replace(options, mapping=None)
+    with collector_paused():
+        try:
+            step = check_upload(parts["file"], filename, unmapped, current_app.config["READ_LIMITS"],
+                                offer_mapping=True)
+        except UploadProblem as exc:
+            return _form(str(exc), options.profile, 400)
+    if not isinstance(step, MappingStep):
+        abort(400, "The form arrived damaged. Upload the file again.")
+    parts = {"file": parts["file"], "filename": parts["filename"], "options": unmapped.to_json()}
+    new_id, new_key = keep(get_db(), current_admin().username, parts, current_app.config["UPLOAD_MINUTES"])
+    return _mapping(step, new_id, new_key, chosen=dict(options.mapping))
+
+
 
 
 def _result(summary: PageSummary, upload_id: str, key: str):

@@ -16,19 +16,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from pydantic_core import from_json, to_json
 
 from addin.files.checked_copy import annotated_path, write_annotated
+from addin.files.column_mapping import ColumnChoice, apply_mapping, mapping_lines, needs_mapping, proposed, read_header
 from addin.files.limits import ReadLimits
-from addin.files.offline import FormatNotRecognised, check_table
-from addin.files.readers import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, Table, UnreadableFile, read_csv, read_workbook
-from addin.profiles import UnknownProfile, all_profiles
-from addin.rules.columns import Profile, ProfileSettings
+from addin.files.offline import FormatNotRecognised, check_table, choose_profile
+from addin.files.read_facts import read_lines
+from addin.files.readers import (CSV_SUFFIXES, SPREADSHEET_SUFFIXES, ReadOptions, Table, UnreadableFile, read_csv,
+                                 read_workbook)
+from addin.profiles import UnknownProfile, get_profile
+from addin.rules.columns import Profile
 from addin.rules.engine import Report, RowResult
 from addin.rules.findings import Level
 from addin.rules.import_request import import_request
 from addin.rules.settings import ON_EXISTING_KEY, PROFILE_KEY, on_existing, profile_settings
+
+from .upload_options import UploadOptions
 
 ACCEPTED_SUFFIXES = (*SPREADSHEET_SUFFIXES, *CSV_SUFFIXES)
 KEY_PREFIX = "web-"
@@ -50,13 +54,20 @@ class CheckedUpload:
     profile: Profile
     table: Table
     report: Report
-    region: str | None = None  # the phone region the admin chose on the page, if any
+    options: UploadOptions = UploadOptions()
+    hidden: frozenset[int] = frozenset()  # data rows the sheet hides
+    left_out: bool = False  # and they were left out, as asked
+    columns: list[str] = field(default_factory=list)  # the column mapping in words
+
+    @property
+    def region(self) -> str | None:
+        return self.options.region
 
     @property
     def key_context(self) -> str:
-        """What besides the bytes decides the import: the format, and the phone region when one was
-        chosen (the same file checked with a region imports rows it could not import without)."""
-        return f"{self.profile.id}:{self.region}" if self.region else self.profile.id
+        """What besides the bytes decides the import: the format and the choices made on the page
+        (the same file checked with a phone region imports rows it could not import without)."""
+        return self.options.key_context(self.profile.id)
 
     @property
     def valid_rows(self) -> list[RowResult]:
@@ -65,6 +76,18 @@ class CheckedUpload:
     @property
     def annotated_name(self) -> str:
         return annotated_path(Path(self.filename)).name
+
+
+@dataclass
+class MappingStep:
+    """The file's header row does not all match the format: the admin says which column is which."""
+
+    filename: str
+    profile: Profile
+    profile_from: str
+    choices: list[ColumnChoice]
+    header_row: int | None
+    sheet: str | None
 
 
 @dataclass
@@ -108,6 +131,8 @@ class PageSummary:
     profile_from: str | None = None  # how the format was chosen (Report.profile_from)
     notes: list[str] = field(default_factory=list)  # the report's notes (how many files an export makes)
     on_existing: str = "skip"  # what the file's template asks for users stored with other values
+    read: list[str] = field(default_factory=list)  # how the file was read (sheet, header row, encoding, hidden rows)
+    columns: list[str] = field(default_factory=list)  # the column mapping chosen, in words
 
     @property
     def hidden_rows(self) -> int:
@@ -132,52 +157,60 @@ def clean_filename(name: str | None) -> str:
     return base[:255] or "upload.csv"
 
 
-def read_upload(content: bytes, filename: str, limits: ReadLimits) -> Table:
+def read_upload(content: bytes, filename: str, limits: ReadLimits, options: ReadOptions | None = None) -> Table:
     suffix = Path(filename).suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES:
-        return read_workbook(content, filename, limits)
+        return read_workbook(content, filename, limits, options=options)
     if suffix in CSV_SUFFIXES:
-        return read_csv(content, filename, limits)
-    raise UploadProblem(f"{filename}: choose an Excel workbook (.xlsx or .xlsm) or a CSV file (.csv); "
-                        f"'{suffix or 'no extension'}' files cannot be checked.")
+        return read_csv(content, filename, limits, options=options)
+    raise UploadProblem(f"{filename}: choose an Excel workbook (.xlsx or .xlsm), a CSV file (.csv) or Excel's "
+                        f"Unicode Text (.txt); '{suffix or 'no extension'}' files cannot be checked.")
 
 
-def check_upload(content: bytes, filename: str, profile_id: str | None, limits: ReadLimits,
-                 region: str | None = None) -> CheckedUpload:
+def check_upload(content: bytes, filename: str, options: UploadOptions, limits: ReadLimits,
+                 offer_mapping: bool = False) -> CheckedUpload | MappingStep:
     """Read and validate the file with its profile: the one chosen, else the one its template names,
-    else the one its header row matches; with the phone region chosen on the page, if any."""
-    region = (region or "").strip() or None
-    if region:
-        try:
-            region = ProfileSettings(phone_region=region).phone_region
-        except ValidationError:
-            raise UploadProblem(f"{region!r} is not a country code for phone numbers: use two letters such as "
-                                "US, GB or DE, or leave the field empty.") from None
+    else the one its header row matches; read and checked as the page's options say. With
+    offer_mapping, a header row that does not all match the format stops at the mapping step
+    (nothing more is checked until the admin has said which column is which)."""
     if not content:
         raise UploadProblem(f"{filename} is empty: choose the filled file and try again.")
     try:
-        table = read_upload(content, filename, limits)
+        reading = ReadOptions(options.sheet, options.header_row, options.encoding,
+                              get_profile(options.profile) if options.profile else None)
+        table = read_upload(content, filename, limits, reading)
+        profile, chosen_by = choose_profile(table, options.profile)
     except UnreadableFile as exc:
         raise UploadProblem(str(exc)) from None
-    if profile_id and profile_id not in all_profiles():
-        raise UploadProblem(f"There is no format {profile_id!r}: choose one from the list.")
-    try:
-        profile, report = check_table(table, profile_id, {"phone_region": region})
     except FormatNotRecognised as exc:
         raise UploadProblem(f"Which format is {filename}? It is not a rosterbook template, and {exc}: choose the "
                             "format from the list and check it again.") from None
     except UnknownProfile:
         raise UploadProblem(f"{filename} names the format {table.settings.get(PROFILE_KEY)!r}, which this "
                             "server does not know: choose the format from the list.") from None
+    columns: list[str] = []
+    if options.mapping is not None:
+        mapping = dict(options.mapping)
+        apply_mapping(table, profile, mapping)
+        columns = mapping_lines(table, profile, mapping)
+    elif offer_mapping:
+        header = read_header(table, profile)
+        if header is not None and needs_mapping(header):
+            return MappingStep(filename, profile, chosen_by, proposed(table, profile, header), table.header_row,
+                               table.sheet)
+    checked = check_table(table, profile.id, options.overrides())
+    report = checked.report
+    report.profile_from = chosen_by
     if not report.rows:
         raise UploadProblem(f"{filename} has no rows under its header: fill in the users and try again.")
-    return CheckedUpload(filename, content, profile, table, report, region)
+    return CheckedUpload(filename, content, profile, table, report, options, checked.hidden, checked.left_out,
+                         columns)
 
 
 def annotated_workbook(upload: CheckedUpload) -> bytes:
     """The annotated copy `rosterbook validate` writes (always .xlsx), as bytes."""
     out = io.BytesIO()
-    write_annotated(upload.table, upload.report, out)
+    write_annotated(upload.table, upload.report, out, left_out=upload.hidden if upload.left_out else ())
     return out.getvalue()
 
 
@@ -259,7 +292,8 @@ def page_summary(upload: CheckedUpload) -> PageSummary:
         file_errors=file_errors[:3], kinds=sorted(kinds.values(), key=lambda k: (order[k.level], -k.count)),
         shown=shown, rows_with_findings=with_findings, key_context=upload.key_context,
         file_hash=hashlib.sha256(upload.content).hexdigest(), region=upload.region,
-        profile_from=report.profile_from, notes=list(report.notes), on_existing=file_on_existing(upload))
+        profile_from=report.profile_from, notes=list(report.notes), on_existing=file_on_existing(upload),
+        read=read_lines(upload.table, upload.hidden, upload.left_out), columns=list(upload.columns))
 
 
 def _count(kinds: dict[tuple[str, str], FindingKind], column: str, level: str, row: int | None) -> None:
