@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from .files.offline import FROM_HEADERS, FROM_TEMPLATE, FormatNotRecognised, che
 from .files.readers import SHEET_BY_CONTENT, ReadOptions, UnreadableFile
 from .profiles import UnknownProfile, get_profile, profile_ids
 from .rules.columns import ProfileSettings
-from .rules.findings import Level
+from .rules.findings import Finding, Level
 from .rules.settings import DEFAULT_MODE, DEFAULT_SERVER_URL, MODES
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
@@ -204,20 +205,12 @@ def _print_summary(result) -> None:
         print("About the whole file:")
         for finding in file_level:
             print(f"  {finding.level}: {finding.message}")
-    in_rows = [f for r in report.rows for f in r.findings if f.level is not Level.FIXED]
-    if in_rows:
-        print("In the rows:")
-        for finding in in_rows[:SUMMARY_LINES]:
-            print(f"  row {finding.row}: {finding.level}: {finding.message}")
-        if len(in_rows) > SUMMARY_LINES:
-            print(f"  ... and {len(in_rows) - SUMMARY_LINES} more (see the annotated copy, or use --json)")
-    fixes = [f for f in report.findings() if f.level is Level.FIXED]
-    if fixes:
-        print("Repaired (check these; the annotated copy marks them amber and keeps each original in a note):")
-        for finding in fixes[:FIXES_SHOWN]:
-            print(f"  row {finding.row}: {finding.message}")
-        if len(fixes) > FIXES_SHOWN:
-            print(f"  ... and {len(fixes) - FIXES_SHOWN} more repaired values")
+    _print_listed("In the rows:", [f for r in report.rows for f in r.findings if f.level is not Level.FIXED],
+                  lambda f: f"row {f.row}: {f.level}: {f.message}", SUMMARY_LINES,
+                  "more (see the annotated copy, or use --json)")
+    _print_listed("Repaired (check these; the annotated copy marks them amber and keeps each original in a note):",
+                  [f for f in report.findings() if f.level is Level.FIXED], lambda f: f"row {f.row}: {f.message}",
+                  FIXES_SHOWN, "more repaired values")
     if result.annotated:
         note = ""
         if result.table.sheet is not None and str(result.annotated).lower().endswith(".xlsx") \
@@ -228,3 +221,14 @@ def _print_summary(result) -> None:
 
 def args_suffix(result) -> str:
     return result.source.suffix.lower() if result.source else ""
+
+
+def _print_listed(title: str, findings: list[Finding], line: Callable[[Finding], str], shown: int, more: str) -> None:
+    """A titled list of at most SHOWN findings, then how many more there are."""
+    if not findings:
+        return
+    print(title)
+    for finding in findings[:shown]:
+        print(f"  {line(finding)}")
+    if len(findings) > shown:
+        print(f"  ... and {len(findings) - shown} {more}")

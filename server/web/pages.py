@@ -127,12 +127,18 @@ def export(batch_id: int):
         abort(409, exc.message)
 
 
-@bp.post("/batches/<int:batch_id>/rows/<int:row_id>/replace")
-def replace_stored_user(batch_id: int, row_id: int):
-    """A conflict row, imported as its user's new version: the admin's per-row choice."""
+def _batch_with_row_or_404(batch_id: int, row_id: int) -> Batch:
+    """The batch, when the row id can be one of a row (the row itself is looked up by the action)."""
     found = batch_or_404(batch_id)
     if not 1 <= row_id <= MAX_ID:
         abort(404, f"Batch {batch_id} has no row {row_id}.")
+    return found
+
+
+@bp.post("/batches/<int:batch_id>/rows/<int:row_id>/replace")
+def replace_stored_user(batch_id: int, row_id: int):
+    """A conflict row, imported as its user's new version: the admin's per-row choice."""
+    found = _batch_with_row_or_404(batch_id, row_id)
     try:
         row = import_conflict(get_db(), found.id, row_id, current_admin().username)
     except ReplaceRefused as exc:
@@ -157,9 +163,7 @@ def withdraw(batch_id: int):
 
 @bp.post("/batches/<int:batch_id>/rows/<int:row_id>/withdraw")
 def withdraw_user_row(batch_id: int, row_id: int):
-    found = batch_or_404(batch_id)
-    if not 1 <= row_id <= MAX_ID:
-        abort(404, f"Batch {batch_id} has no row {row_id}.")
+    found = _batch_with_row_or_404(batch_id, row_id)
     try:
         row = withdraw_row(get_db(), found.id, row_id, current_admin().username)
     except NothingToWithdraw as exc:
