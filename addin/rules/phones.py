@@ -27,6 +27,13 @@ from .cells import number_text
 from .findings import Level
 from .kinds import Checked, ColumnRule, Context, Problem, quote
 
+# Telling which countries' plans make a number valid (national_readings) matches it against
+# hundreds of metadata patterns, more than the re module's cache keeps (512): without this each
+# such number compiled most of them again (2-4 ms a number instead of about 1).
+_keep_patterns = getattr(phonenumbers, "enable_pattern_cache", None)  # in recent releases of phonenumbers
+if _keep_patterns is not None:
+    _keep_patterns()
+
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/\u00a0]")
 _PHONE_CHARS = re.compile(r"^\+?[\d(][\d\s().\-/]*$")
@@ -122,18 +129,37 @@ def national_readings(digits: str) -> tuple[tuple[str, str], ...]:
     """
     if not (digits.isascii() and digits.isdigit()) or not _pnu._MIN_LENGTH_FOR_NSN <= len(digits) <= 17:
         return ()
+    significant = len(str(int(digits)))  # as the length test below counts them (leading zeros dropped)
     found: list[tuple[str, str]] = []
-    for country_code, regions in _pnu.COUNTRY_CODE_TO_REGION_CODE.items():
-        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, regions[0])
-        if metadata is None:
-            continue
+    for country_code, metadata, lengths in _plans():
+        if lengths is not None and significant not in lengths:
+            continue  # a plan with no national prefix reads the digits as they are, and has no such length
         number = _national_number(country_code, digits, metadata)
         if number is None or _pnu._test_number_length(str(number.national_number), metadata) != _IS_POSSIBLE:
             continue
         region = phonenumbers.region_code_for_number(number)
-        if region not in (None, _NON_GEOGRAPHIC) and phonenumbers.is_valid_number(number):
+        # is_valid_number(number), without looking its region up a second time
+        if region not in (None, _NON_GEOGRAPHIC) and phonenumbers.is_valid_number_for_region(number, region):
             found.append((phonenumbers.format_number(number, _E164), region))
     return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def _plans() -> tuple[tuple[int, phonenumbers.PhoneMetadata, frozenset[int] | None], ...]:
+    """Every country code's numbering plan, once per process: (code, its main region's metadata,
+    and for a plan that strips no national prefix the lengths its national numbers can have,
+    else None). Half the plans strip none: for those, digits of another length are passed over
+    without making a number, and without matching a pattern."""
+    plans = []
+    for country_code, regions in _pnu.COUNTRY_CODE_TO_REGION_CODE.items():
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, regions[0])
+        if metadata is None:
+            continue
+        general = metadata.general_desc
+        lengths = None if metadata.national_prefix_for_parsing else frozenset(
+            general.possible_length if general is not None else ())
+        plans.append((country_code, metadata, lengths))
+    return tuple(plans)
 
 
 @lru_cache(maxsize=512)
