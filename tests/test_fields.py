@@ -1,6 +1,9 @@
 """The per-cell rules, above all the '+phone' rules."""
 import datetime as dt
+import itertools
+import string
 
+import pycountry
 import pytest
 
 from addin.profiles import get_profile
@@ -132,6 +135,19 @@ class TestChoices:
         assert check(column, "de") == ("DE", [(Level.FIXED, "homeCountry: country code written in capitals: 'DE' (was 'de')")])
         _, findings = check(column, "Germany")
         assert findings[0][0] is Level.ERROR and "use 'DE'" in findings[0][1]
+
+    def test_language(self):
+        column = PBX.by_key["language"]
+        assert check(column, "fr") == ("fr", [])
+        assert check(column, "DE")[0] == "de"
+        _, findings = check(column, "xx")
+        assert findings[0][0] is Level.ERROR and "not a two-letter language code" in findings[0][1]
+
+    def test_language_codes_are_pycountrys_two_letter_codes(self):
+        every_pair = [a + b for a, b in itertools.product(string.ascii_lowercase, repeat=2)]
+        known = [code for code in every_pair if pycountry.languages.get(alpha_2=code)]
+        assert len(known) > 150
+        assert [code for code in every_pair if not check(PBX.by_key["language"], code)[1]] == known
 
 
 class TestOtherKinds:
