@@ -49,6 +49,9 @@ COUNTRIES_NAMED = 3  # named with the number they give; the other countries' cod
 def _e164(candidate: str, region: str | None) -> str | None:
     """The E.164 form of candidate when libphonenumber's metadata accepts it: valid, or of exactly
     a possible length for its country's numbering plan (for numbers the admin typed with '+')."""
+    digits = candidate[1:]
+    if region is None and candidate[:1] == "+" and _plain_international(digits):
+        return _international_e164(digits)
     number = _parsed(candidate, region)
     if number is None:
         return None
@@ -73,8 +76,7 @@ def _valid_e164(candidate: str, region: str | None) -> str | None:
 def _parsed(candidate: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     """phonenumbers.parse(candidate, region), None where it raises."""
     digits = candidate[1:]
-    if (region is None and candidate[:1] == "+" and 3 <= len(digits) <= _MAX_DIGITS_AFTER_PLUS
-            and digits.isascii() and digits.isdigit()):
+    if region is None and candidate[:1] == "+" and _plain_international(digits):
         return _parsed_international(digits)
     try:
         return phonenumbers.parse(candidate, region)
@@ -85,6 +87,33 @@ def _parsed(candidate: str, region: str | None) -> phonenumbers.PhoneNumber | No
 _MAX_DIGITS_AFTER_PLUS = 3 + _pnu._MAX_LENGTH_FOR_NSN  # the longest country code and national number
 _NATIONAL_PREFIX_KEPT = (_pnu.ValidationResult.TOO_SHORT, _pnu.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
                          _pnu.ValidationResult.INVALID_LENGTH)
+
+
+def _plain_international(digits: str) -> bool:
+    """Whether '+' and digits is the plain international number _parsed_international reads."""
+    return 3 <= len(digits) <= _MAX_DIGITS_AFTER_PLUS and digits.isascii() and digits.isdigit()
+
+
+def _international_e164(digits: str) -> str | None:
+    """_e164('+' + digits) for plain ASCII digits, without a PhoneNumber for the usual number.
+
+    The national significant number of what _parsed_international reads is its national digits
+    as they are (Italian leading zeros included), so its E.164 form is '+', the country code and
+    those digits; and is_possible_number_with_reason tests their length in the plan of the
+    country code's main region, as here. Only a number of no possible length is made, for
+    is_valid_number. tests/test_fields_phone_parse.py holds this to the library's own steps."""
+    country_code, national = _pnu._extract_country_code(digits)
+    if not country_code or len(national) < _pnu._MIN_LENGTH_FOR_NSN:
+        return None
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, phonenumbers.region_code_for_country_code(country_code))
+    national = _national_digits(national, metadata)
+    if national is None:
+        return None
+    if (_pnu._test_number_length(national, metadata) != _IS_POSSIBLE
+            and not phonenumbers.is_valid_number(_number(country_code, national))):
+        return None
+    return f"+{country_code}{national}"
 
 
 def _parsed_international(digits: str) -> phonenumbers.PhoneNumber | None:
@@ -107,11 +136,22 @@ def _parsed_international(digits: str) -> phonenumbers.PhoneNumber | None:
 
 def _national_number(country_code: int, national: str, metadata) -> phonenumbers.PhoneNumber | None:
     """The number national (digits, maybe with its trunk prefix) is in the plan of metadata, as parse reads it."""
+    national = _national_digits(national, metadata)
+    return None if national is None else _number(country_code, national)
+
+
+def _national_digits(national: str, metadata) -> str | None:
+    """The national significant digits of national (digits, maybe with its trunk prefix) in the
+    plan of metadata, as parse reads them; None when they are too few or too many."""
     _, without_prefix, _ = _pnu._maybe_strip_national_prefix_carrier_code(national, metadata)
     if _pnu._test_number_length(without_prefix, metadata) not in _NATIONAL_PREFIX_KEPT:
         national = without_prefix
     if not _pnu._MIN_LENGTH_FOR_NSN <= len(national) <= _pnu._MAX_LENGTH_FOR_NSN:
         return None
+    return national
+
+
+def _number(country_code: int, national: str) -> phonenumbers.PhoneNumber:
     number = phonenumbers.PhoneNumber(country_code=country_code)
     _pnu._set_italian_leading_zeros_for_phone_number(national, number)
     number.national_number = int(national)
@@ -182,9 +222,14 @@ def region_is_known(region: str) -> bool:
 
 def check_phone(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     invalid_level = Level.WARNING if col.lenient else Level.ERROR
-    problems: list[Problem] = []
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return _check_number_cell(col, raw, ctx, invalid_level)
+    if text[:1] == "+" and text.isascii() and text[1:].isdigit():
+        # The usual cell, '+' and digits: no apostrophe, scientific notation or other character to look for
+        if col.extra_values and text in col.extra_values:
+            return Checked(text, [])
+        return _international(col, text, [], invalid_level)
+    problems: list[Problem] = []
     if text.startswith("'"):
         text = text[1:].strip()
         problems.append((Level.FIXED, "removed the leading apostrophe"))
@@ -199,11 +244,7 @@ def check_phone(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checke
         problems.append((invalid_level, f"{quote(text)} is not a phone number: use digits, optionally after a +"))
         return Checked(text, problems)
     if text.startswith("+"):
-        e164 = _e164(text, None)
-        if e164 is None:
-            problems.append((invalid_level, f"{quote(text)} is not a valid phone number: check the country code and the number of digits"))
-            return Checked(text, problems)
-        return _phone_result(col, e164, text, problems, "written in international form")
+        return _international(col, text, problems, invalid_level)
     digits = _PHONE_PUNCTUATION.sub("", text)
     if col.digits_only and not col.require_plus:
         # A digits-only column just wants the digits; punctuation is safe to drop.
@@ -211,6 +252,15 @@ def check_phone(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checke
             problems.append((Level.FIXED, f"kept only the digits: {quote(digits)}"))
         return Checked(digits, problems)
     return _completed(col, text, digits, ctx, invalid_level, problems, from_number=False)
+
+
+def _international(col: ColumnRule, text: str, problems: list[Problem], invalid_level: Level) -> Checked:
+    """A number written with '+' (and its country code)."""
+    e164 = _e164(text, None)
+    if e164 is None:
+        problems.append((invalid_level, f"{quote(text)} is not a valid phone number: check the country code and the number of digits"))
+        return Checked(text, problems)
+    return _phone_result(col, e164, text, problems, "written in international form")
 
 
 def _phone_result(col: ColumnRule, value: str, original: str, problems: list[Problem], note: str) -> Checked:
