@@ -73,6 +73,12 @@ class TestPhone:
         value, findings = check(PBX.by_key["home_phone"], "+1 (408) 555-0100")
         assert value == "14085550100" and findings[0][0] is Level.FIXED
 
+    @pytest.mark.parametrize("text", ["4085550100", "0", "0044207183875", "1" * 20, "\u0664\u0660\u0668"])
+    def test_digits_only_columns_keep_digits_as_they_are(self, text):
+        # as typed: ASCII digits (the quick way) and other scripts' digits (the general way) alike
+        value, findings = check(PBX.by_key["home_phone"], text)
+        assert value == text and findings == []
+
     def test_any_format_phone_is_a_warning_not_an_error(self):
         _, findings = check(CP.by_key["phone"], "call me")
         assert findings[0][0] is Level.WARNING

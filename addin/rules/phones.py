@@ -224,11 +224,13 @@ def check_phone(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checke
     invalid_level = Level.WARNING if col.lenient else Level.ERROR
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return _check_number_cell(col, raw, ctx, invalid_level)
-    if text[:1] == "+" and text.isascii() and text[1:].isdigit():
-        # The usual cell, '+' and digits: no apostrophe, scientific notation or other character to look for
-        if col.extra_values and text in col.extra_values:
-            return Checked(text, [])
-        return _international(col, text, [], invalid_level)
+    if text.isascii():  # the usual cells: no apostrophe, scientific notation or other character to look for
+        if text[:1] == "+" and text[1:].isdigit():
+            if col.extra_values and text in col.extra_values:
+                return Checked(text, [])
+            return _international(col, text, [], invalid_level)
+        if text.isdigit() and col.digits_only and not col.require_plus:
+            return Checked(text, [])  # digits, as a digits-only column wants them
     problems: list[Problem] = []
     if text.startswith("'"):
         text = text[1:].strip()
