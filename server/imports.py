@@ -183,7 +183,12 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
     options = {"on_existing": on_existing} if on_existing != SKIP else {}
     if refused:
         options["refused"] = sorted(refused)
-    digest = cache(partial(request_hash, profile_id, records, source, settings, submitted_by, options))
+    # Rows this server made from a file (validated: the upload page's) are named by their
+    # Idempotency-Key already, made from the file's content and the page's choices: their
+    # fingerprint is the rest of the request (the rows' numbers and which were refused included)
+    # without encoding every row once more (25 ms for 10,000 rows).
+    fingerprinted = () if validated else records
+    digest = cache(partial(request_hash, profile_id, fingerprinted, source, settings, submitted_by, options))
     _end_read_transaction(session)
     if key is not None:
         replay = _replay(session, key, digest)
