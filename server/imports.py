@@ -133,7 +133,8 @@ def request_hash(profile_id: str, records: Sequence[Mapping[str, Any]], source: 
 
 
 def _secret_headers(profile_id: str, records: Sequence[Mapping[str, Any]]) -> set[str]:
-    """The headers in RECORDS, in any spelling, of the profile's password columns."""
+    """The headers in RECORDS, in any spelling, of the profile's password columns (or their keys:
+    the upload page's records are by column key)."""
     profile = get_profile(profile_id)
     if not any(c.secret for c in profile.columns):
         return set()
@@ -142,8 +143,10 @@ def _secret_headers(profile_id: str, records: Sequence[Mapping[str, Any]]) -> se
 
 
 def _is_secret(profile: Profile, header: Any) -> bool:
-    column = profile.by_token.get(header_token(header)) if isinstance(header, str) else None
-    return column is not None and column.secret
+    if not isinstance(header, str):
+        return False
+    column = profile.by_token.get(header_token(header))
+    return (column is not None and column.secret) or (header in profile.by_key and profile.by_key[header].secret)
 
 
 def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[str, Any]], *,
@@ -164,8 +167,9 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
     The session must have no pending changes: this function ends its transaction (commit on
     success, rollback on failure). Raises UnknownProfile, BatchInvalid or IdempotencyConflict.
     validated=True is for rows this server has just validated itself (the upload page's, kept
-    sealed between its check and its import, in import_request's form, their errors in REFUSED):
-    they are taken as they are, not validated a second time. Never for rows a client sent.
+    sealed between its check and its import, each the engine's values by column key, their
+    errors in REFUSED): they are taken as they are, not validated a second time. Never for rows a
+    client sent.
     """
     if idempotency_key is not None and not key_scope:
         raise ValueError("an Idempotency-Key needs the scope it belongs to")
@@ -179,7 +183,12 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
     options = {"on_existing": on_existing} if on_existing != SKIP else {}
     if refused:
         options["refused"] = sorted(refused)
-    digest = cache(partial(request_hash, profile_id, records, source, settings, submitted_by, options))
+    # Rows this server made from a file (validated: the upload page's) are named by their
+    # Idempotency-Key already, made from the file's content and the page's choices: their
+    # fingerprint is the rest of the request (the rows' numbers and which were refused included)
+    # without encoding every row once more (25 ms for 10,000 rows).
+    fingerprinted = () if validated else records
+    digest = cache(partial(request_hash, profile_id, fingerprinted, source, settings, submitted_by, options))
     _end_read_transaction(session)
     if key is not None:
         replay = _replay(session, key, digest)
@@ -231,10 +240,8 @@ def judge(profile: Profile, records: Sequence[Mapping[str, Any]], numbers: Seque
     the normalized values of rows this server validated a moment ago (see submit_batch), taken as
     they are, their errors being those in REFUSED."""
     refused = refused or {}
-    if validated:
-        key_of = {c.header: c.key for c in profile.columns}
-        by_row = {number: RowResult(number, {key_of[h]: v for h, v in record.items()})
-                  for number, record in zip(numbers, records)}
+    if validated:  # each record is the engine's row of values by column key (upload_check.batch_request)
+        by_row = {number: RowResult(number, record) for number, record in zip(numbers, records)}
     else:
         report = validate_records(profile, records, row_numbers=numbers, settings=settings,
                                   login_key_duplicates=False)

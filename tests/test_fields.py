@@ -1,6 +1,9 @@
 """The per-cell rules, above all the '+phone' rules."""
 import datetime as dt
+import itertools
+import string
 
+import pycountry
 import pytest
 
 from addin.profiles import get_profile
@@ -70,6 +73,12 @@ class TestPhone:
         value, findings = check(PBX.by_key["home_phone"], "+1 (408) 555-0100")
         assert value == "14085550100" and findings[0][0] is Level.FIXED
 
+    @pytest.mark.parametrize("text", ["4085550100", "0", "0044207183875", "1" * 20, "\u0664\u0660\u0668"])
+    def test_digits_only_columns_keep_digits_as_they_are(self, text):
+        # as typed: ASCII digits (the quick way) and other scripts' digits (the general way) alike
+        value, findings = check(PBX.by_key["home_phone"], text)
+        assert value == text and findings == []
+
     def test_any_format_phone_is_a_warning_not_an_error(self):
         _, findings = check(CP.by_key["phone"], "call me")
         assert findings[0][0] is Level.WARNING
@@ -132,6 +141,19 @@ class TestChoices:
         assert check(column, "de") == ("DE", [(Level.FIXED, "homeCountry: country code written in capitals: 'DE' (was 'de')")])
         _, findings = check(column, "Germany")
         assert findings[0][0] is Level.ERROR and "use 'DE'" in findings[0][1]
+
+    def test_language(self):
+        column = PBX.by_key["language"]
+        assert check(column, "fr") == ("fr", [])
+        assert check(column, "DE")[0] == "de"
+        _, findings = check(column, "xx")
+        assert findings[0][0] is Level.ERROR and "not a two-letter language code" in findings[0][1]
+
+    def test_language_codes_are_pycountrys_two_letter_codes(self):
+        every_pair = [a + b for a, b in itertools.product(string.ascii_lowercase, repeat=2)]
+        known = [code for code in every_pair if pycountry.languages.get(alpha_2=code)]
+        assert len(known) > 150
+        assert [code for code in every_pair if not check(PBX.by_key["language"], code)[1]] == known
 
 
 class TestOtherKinds:

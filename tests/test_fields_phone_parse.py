@@ -56,6 +56,24 @@ def test_plain_digits_after_a_plus_parse_as_the_library_parses_them():
     assert different == []
 
 
+def e164_by_library(text):
+    """What the '+' rule accepts, by the library's own steps: parsed, of a possible length or
+    valid, in a known region, formatted as E.164."""
+    number = parsed_by_library(text)
+    if number is None or not (phonenumbers.is_possible_number_with_reason(number) == phonenumbers.ValidationResult.IS_POSSIBLE
+                              or phonenumbers.is_valid_number(number)):
+        return None
+    if phonenumbers.region_code_for_country_code(number.country_code) == phonenumbers.UNKNOWN_REGION:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_plain_digits_after_a_plus_get_the_librarys_e164_form():
+    found = {d: fields._e164.__wrapped__("+" + d, None) for d in CASES}
+    assert sum(1 for e in found.values() if e) > 1000 and sum(1 for e in found.values() if e is None) > 1000
+    assert [d for d, e in found.items() if e != e164_by_library("+" + d)] == []
+
+
 @pytest.mark.parametrize("text", ["+14081231234", "+1 408 123 1234", "+1-408-123-1234", "+4402012345678",
                                   "+390612345678", "+12", "+0123456789", "+\u0661\u0664\u0660\u0668\u0661\u0662\u0663"
                                   "\u0661\u0662\u0663\u0664", "+" + "1" * 25, "0201234567"])

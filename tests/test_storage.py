@@ -300,6 +300,18 @@ def test_the_stored_request_fingerprint_does_not_depend_on_passwords():
     assert other != first  # other header spellings are another body, but still password-free
 
 
+@pytest.mark.parametrize("profile_id", ["ipass", "controlpanel"])
+def test_the_fingerprint_of_rows_by_column_key_does_not_depend_on_passwords(profile_id):
+    """The upload page's kept rows are the engine's values, by column key."""
+    from server.imports import request_hash
+    profile = get_profile(profile_id)
+    [secret] = [c.key for c in profile.columns if c.secret]
+    login = profile.login_key_columns[0]
+    first = request_hash(profile_id, [{login: "u1", secret: "hunter2"}], None, None, "admin")
+    assert request_hash(profile_id, [{login: "u1", secret: "correct horse"}], None, None, "admin") == first
+    assert request_hash(profile_id, [{login: "u1", secret: ""}], None, None, "admin") != first
+
+
 def test_a_store_made_by_the_first_schema_keeps_its_rows_through_the_upgrade(database_url, tmp_path):
     # 0002 turns the rows' jsonb columns into json on PostgreSQL: stored rows must survive it
     from server import create_app, db

@@ -14,10 +14,11 @@ from sqlalchemy import select, update
 from addin.files.limits import ReadLimits
 from addin.files.offline import check_file
 from addin.profiles import all_profiles
+from addin.rules.import_request import import_request
 from server.db import session_scope
 from server.imports import judge
 from server.models import Batch, BatchRow, PendingUpload, utcnow
-from server.web.upload_check import batch_request, check_upload
+from server.web.upload_check import batch_request, check_upload, request_as_json, request_from_json
 from server.web.upload_options import UploadOptions
 from tests.conftest import EXAMPLES, ROOT
 from tests.web_client import ADMIN, WebClient, admin, create_admin, form_with_button, web  # noqa: F401
@@ -97,12 +98,14 @@ def test_import_stores_the_valid_rows_and_records_the_others_as_rejected(app, we
 @pytest.mark.parametrize("profile_id", PROFILES)
 def test_the_import_takes_the_checked_rows_as_validating_them_again_would(profile_id):
     """The page's import does not validate its rows a second time: what it stores is what the
-    import service makes of them by validating them (values, errors, login keys, statuses)."""
+    import service makes of them by validating them (values, errors, login keys, statuses), as
+    the workbook's Submit sends them (by header)."""
     upload = check_upload((EXAMPLES / f"{profile_id}.xlsx").read_bytes(), f"{profile_id}.xlsx", UploadOptions(profile_id),
                           ReadLimits())
-    request = batch_request(upload)
+    request = request_from_json(request_as_json(batch_request(upload)))  # kept between check and import
     numbers = request["source"]["row_numbers"]
-    again = judge(upload.profile, request["records"], numbers, request["settings"], request["refused"])
+    sent = import_request(upload.report, upload.report.rows, workbook=upload.filename, conf={})["rows"]
+    again = judge(upload.profile, sent, numbers, request["settings"], request["refused"])
     taken = judge(upload.profile, request["records"], numbers, request["settings"], request["refused"],
                   validated=True)
     fields = ("row", "status", "values", "errors", "stored_values", "login_column", "login_key", "first_of",

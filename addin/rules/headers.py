@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from .annotations import ANNOTATION_HEADERS, column_letter
 from .cells import is_blank, to_text, trim
 from .columns import Column, Profile, ProfileSettings, header_token
@@ -118,6 +116,8 @@ def map_header(profile: Profile, cells: Sequence[Any], row: int, settings: Profi
 
 def _resembling(profile: Profile, index: int, text: str, token: str) -> UnknownHeader:
     """The columns an unknown header most resembles, scored once per file with rapidfuzz."""
+    from rapidfuzz import fuzz, process  # only for a file with an unknown header (7 ms of a command's start)
+
     names = profile.by_token
     best = process.extract(token, list(names), scorer=fuzz.ratio, limit=None, score_cutoff=SUGGEST_SCORE)
     if not best:
@@ -157,6 +157,8 @@ def _missing_required(profile: Profile, column: Column, unknown: list[UnknownHea
     base = f"Required column {quote(column.header)} is missing"
     if not unknown:
         return f"{base}: add it to the header row"
+    from rapidfuzz import fuzz
+
     scored = [(max(fuzz.ratio(header_token(u.text), t) for t in column.tokens), u) for u in unknown]
     score, candidate = max(scored, key=lambda s: s[0])
     if score >= CANDIDATE_SCORE:

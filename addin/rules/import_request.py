@@ -20,9 +20,7 @@ def import_request(report: Report, results: Sequence[RowResult], *, workbook: st
     profile = report.profile
     present = [column for _, column in sorted(report.header.positions, key=lambda p: p[0])]
     records = [{column.header: result.values.get(column.key, "") for column in present} for result in results]
-    source: dict[str, Any] = {"workbook": workbook[:255], "row_numbers": [r.row for r in results]}
-    if conf.get(VERSION_KEY):
-        source["template_version"] = conf[VERSION_KEY][:50]
+    source = request_source(results, workbook=workbook, conf=conf)
     settings = {name: list(value) if isinstance(value, tuple) else value
                 for name, value in profile_settings(profile, conf).items()}
     body = {"profile": profile.id, "rows": records, "source": source, "settings": settings}
@@ -30,3 +28,12 @@ def import_request(report: Report, results: Sequence[RowResult], *, workbook: st
     if choice is not None:
         body["on_existing"] = choice
     return body
+
+
+def request_source(results: Sequence[RowResult], *, workbook: str, conf: Mapping[str, str]) -> dict[str, Any]:
+    """An import request's source: the workbook's name, the sheet row of every row sent and the
+    template's version."""
+    source: dict[str, Any] = {"workbook": workbook[:255], "row_numbers": [r.row for r in results]}
+    if conf.get(VERSION_KEY):
+        source["template_version"] = conf[VERSION_KEY][:50]
+    return source

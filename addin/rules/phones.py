@@ -27,6 +27,13 @@ from .cells import number_text
 from .findings import Level
 from .kinds import Checked, ColumnRule, Context, Problem, quote
 
+# Telling which countries' plans make a number valid (national_readings) matches it against
+# hundreds of metadata patterns, more than the re module's cache keeps (512): without this each
+# such number compiled most of them again (2-4 ms a number instead of about 1).
+_keep_patterns = getattr(phonenumbers, "enable_pattern_cache", None)  # in recent releases of phonenumbers
+if _keep_patterns is not None:
+    _keep_patterns()
+
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/\u00a0]")
 _PHONE_CHARS = re.compile(r"^\+?[\d(][\d\s().\-/]*$")
@@ -42,6 +49,9 @@ COUNTRIES_NAMED = 3  # named with the number they give; the other countries' cod
 def _e164(candidate: str, region: str | None) -> str | None:
     """The E.164 form of candidate when libphonenumber's metadata accepts it: valid, or of exactly
     a possible length for its country's numbering plan (for numbers the admin typed with '+')."""
+    digits = candidate[1:]
+    if region is None and candidate[:1] == "+" and _plain_international(digits):
+        return _international_e164(digits)
     number = _parsed(candidate, region)
     if number is None:
         return None
@@ -66,8 +76,7 @@ def _valid_e164(candidate: str, region: str | None) -> str | None:
 def _parsed(candidate: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     """phonenumbers.parse(candidate, region), None where it raises."""
     digits = candidate[1:]
-    if (region is None and candidate[:1] == "+" and 3 <= len(digits) <= _MAX_DIGITS_AFTER_PLUS
-            and digits.isascii() and digits.isdigit()):
+    if region is None and candidate[:1] == "+" and _plain_international(digits):
         return _parsed_international(digits)
     try:
         return phonenumbers.parse(candidate, region)
@@ -78,6 +87,33 @@ def _parsed(candidate: str, region: str | None) -> phonenumbers.PhoneNumber | No
 _MAX_DIGITS_AFTER_PLUS = 3 + _pnu._MAX_LENGTH_FOR_NSN  # the longest country code and national number
 _NATIONAL_PREFIX_KEPT = (_pnu.ValidationResult.TOO_SHORT, _pnu.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
                          _pnu.ValidationResult.INVALID_LENGTH)
+
+
+def _plain_international(digits: str) -> bool:
+    """Whether '+' and digits is the plain international number _parsed_international reads."""
+    return 3 <= len(digits) <= _MAX_DIGITS_AFTER_PLUS and digits.isascii() and digits.isdigit()
+
+
+def _international_e164(digits: str) -> str | None:
+    """_e164('+' + digits) for plain ASCII digits, without a PhoneNumber for the usual number.
+
+    The national significant number of what _parsed_international reads is its national digits
+    as they are (Italian leading zeros included), so its E.164 form is '+', the country code and
+    those digits; and is_possible_number_with_reason tests their length in the plan of the
+    country code's main region, as here. Only a number of no possible length is made, for
+    is_valid_number. tests/test_fields_phone_parse.py holds this to the library's own steps."""
+    country_code, national = _pnu._extract_country_code(digits)
+    if not country_code or len(national) < _pnu._MIN_LENGTH_FOR_NSN:
+        return None
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        country_code, phonenumbers.region_code_for_country_code(country_code))
+    national = _national_digits(national, metadata)
+    if national is None:
+        return None
+    if (_pnu._test_number_length(national, metadata) != _IS_POSSIBLE
+            and not phonenumbers.is_valid_number(_number(country_code, national))):
+        return None
+    return f"+{country_code}{national}"
 
 
 def _parsed_international(digits: str) -> phonenumbers.PhoneNumber | None:
@@ -100,11 +136,22 @@ def _parsed_international(digits: str) -> phonenumbers.PhoneNumber | None:
 
 def _national_number(country_code: int, national: str, metadata) -> phonenumbers.PhoneNumber | None:
     """The number national (digits, maybe with its trunk prefix) is in the plan of metadata, as parse reads it."""
+    national = _national_digits(national, metadata)
+    return None if national is None else _number(country_code, national)
+
+
+def _national_digits(national: str, metadata) -> str | None:
+    """The national significant digits of national (digits, maybe with its trunk prefix) in the
+    plan of metadata, as parse reads them; None when they are too few or too many."""
     _, without_prefix, _ = _pnu._maybe_strip_national_prefix_carrier_code(national, metadata)
     if _pnu._test_number_length(without_prefix, metadata) not in _NATIONAL_PREFIX_KEPT:
         national = without_prefix
     if not _pnu._MIN_LENGTH_FOR_NSN <= len(national) <= _pnu._MAX_LENGTH_FOR_NSN:
         return None
+    return national
+
+
+def _number(country_code: int, national: str) -> phonenumbers.PhoneNumber:
     number = phonenumbers.PhoneNumber(country_code=country_code)
     _pnu._set_italian_leading_zeros_for_phone_number(national, number)
     number.national_number = int(national)
@@ -122,18 +169,37 @@ def national_readings(digits: str) -> tuple[tuple[str, str], ...]:
     """
     if not (digits.isascii() and digits.isdigit()) or not _pnu._MIN_LENGTH_FOR_NSN <= len(digits) <= 17:
         return ()
+    significant = len(str(int(digits)))  # as the length test below counts them (leading zeros dropped)
     found: list[tuple[str, str]] = []
-    for country_code, regions in _pnu.COUNTRY_CODE_TO_REGION_CODE.items():
-        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, regions[0])
-        if metadata is None:
-            continue
+    for country_code, metadata, lengths in _plans():
+        if lengths is not None and significant not in lengths:
+            continue  # a plan with no national prefix reads the digits as they are, and has no such length
         number = _national_number(country_code, digits, metadata)
         if number is None or _pnu._test_number_length(str(number.national_number), metadata) != _IS_POSSIBLE:
             continue
         region = phonenumbers.region_code_for_number(number)
-        if region not in (None, _NON_GEOGRAPHIC) and phonenumbers.is_valid_number(number):
+        # is_valid_number(number), without looking its region up a second time
+        if region not in (None, _NON_GEOGRAPHIC) and phonenumbers.is_valid_number_for_region(number, region):
             found.append((phonenumbers.format_number(number, _E164), region))
     return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def _plans() -> tuple[tuple[int, phonenumbers.PhoneMetadata, frozenset[int] | None], ...]:
+    """Every country code's numbering plan, once per process: (code, its main region's metadata,
+    and for a plan that strips no national prefix the lengths its national numbers can have,
+    else None). Half the plans strip none: for those, digits of another length are passed over
+    without making a number, and without matching a pattern."""
+    plans = []
+    for country_code, regions in _pnu.COUNTRY_CODE_TO_REGION_CODE.items():
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, regions[0])
+        if metadata is None:
+            continue
+        general = metadata.general_desc
+        lengths = None if metadata.national_prefix_for_parsing else frozenset(
+            general.possible_length if general is not None else ())
+        plans.append((country_code, metadata, lengths))
+    return tuple(plans)
 
 
 @lru_cache(maxsize=512)
@@ -156,9 +222,16 @@ def region_is_known(region: str) -> bool:
 
 def check_phone(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checked:
     invalid_level = Level.WARNING if col.lenient else Level.ERROR
-    problems: list[Problem] = []
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return _check_number_cell(col, raw, ctx, invalid_level)
+    if text.isascii():  # the usual cells: no apostrophe, scientific notation or other character to look for
+        if text[:1] == "+" and text[1:].isdigit():
+            if col.extra_values and text in col.extra_values:
+                return Checked(text, [])
+            return _international(col, text, [], invalid_level)
+        if text.isdigit() and col.digits_only and not col.require_plus:
+            return Checked(text, [])  # digits, as a digits-only column wants them
+    problems: list[Problem] = []
     if text.startswith("'"):
         text = text[1:].strip()
         problems.append((Level.FIXED, "removed the leading apostrophe"))
@@ -173,11 +246,7 @@ def check_phone(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checke
         problems.append((invalid_level, f"{quote(text)} is not a phone number: use digits, optionally after a +"))
         return Checked(text, problems)
     if text.startswith("+"):
-        e164 = _e164(text, None)
-        if e164 is None:
-            problems.append((invalid_level, f"{quote(text)} is not a valid phone number: check the country code and the number of digits"))
-            return Checked(text, problems)
-        return _phone_result(col, e164, text, problems, "written in international form")
+        return _international(col, text, problems, invalid_level)
     digits = _PHONE_PUNCTUATION.sub("", text)
     if col.digits_only and not col.require_plus:
         # A digits-only column just wants the digits; punctuation is safe to drop.
@@ -185,6 +254,15 @@ def check_phone(col: ColumnRule, text: str, raw: object, ctx: Context) -> Checke
             problems.append((Level.FIXED, f"kept only the digits: {quote(digits)}"))
         return Checked(digits, problems)
     return _completed(col, text, digits, ctx, invalid_level, problems, from_number=False)
+
+
+def _international(col: ColumnRule, text: str, problems: list[Problem], invalid_level: Level) -> Checked:
+    """A number written with '+' (and its country code)."""
+    e164 = _e164(text, None)
+    if e164 is None:
+        problems.append((invalid_level, f"{quote(text)} is not a valid phone number: check the country code and the number of digits"))
+        return Checked(text, problems)
+    return _phone_result(col, e164, text, problems, "written in international form")
 
 
 def _phone_result(col: ColumnRule, value: str, original: str, problems: list[Problem], note: str) -> Checked:

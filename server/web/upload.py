@@ -216,10 +216,12 @@ def import_rows():
     if earlier is None:
         try:
             # validated: the check judged these rows a moment ago, and they come back sealed from
-            # it, so the import service does not validate them again
-            result = submit_batch(db, idempotency_key=idempotency_key, key_scope=KEY_SCOPE,
-                                  submitted_by=current_admin().username, passwords=keeper(), on_existing=choice,
-                                  validated=True, **request_from_json(parts["request"]))
+            # it, so the import service does not validate them again. The collector is paused as
+            # for the check (the request's tiny form does not trigger the API's pause for big bodies)
+            with collector_paused():
+                result = submit_batch(db, idempotency_key=idempotency_key, key_scope=KEY_SCOPE,
+                                      submitted_by=current_admin().username, passwords=keeper(), on_existing=choice,
+                                      validated=True, **request_from_json(parts["request"]))
         except BatchInvalid as exc:
             return _refused(summary, upload_id, key, exc.message)
         except IdempotencyConflict:  # the same file, sent at the same moment by someone else

@@ -29,8 +29,8 @@ from addin.profiles import UnknownProfile, get_profile
 from addin.rules.columns import Profile
 from addin.rules.engine import Report, RowResult
 from addin.rules.findings import Level
-from addin.rules.import_request import import_request
-from addin.rules.settings import ON_EXISTING_KEY, PROFILE_KEY, on_existing, profile_settings
+from addin.rules.import_request import request_source
+from addin.rules.settings import PROFILE_KEY, on_existing, profile_settings
 
 from .upload_options import UploadOptions
 
@@ -215,14 +215,16 @@ def annotated_workbook(upload: CheckedUpload) -> bytes:
 
 
 def batch_request(upload: CheckedUpload) -> dict[str, Any]:
-    """The file's rows as the import service takes them (as the workbook's Submit sends them): the
-    valid ones to import, and those with errors refused with them, so the batch records them. The
-    page's choice for users stored with other values (on_existing) is added at import."""
-    conf = {k: v for k, v in upload.table.settings.items() if k != ON_EXISTING_KEY}  # the page's choice instead
-    body = import_request(upload.report, upload.report.rows, workbook=upload.filename, conf=conf)
+    """The file's rows for the import service: the valid ones to import, and those with errors
+    refused with them, so the batch records them. Each record is the engine's normalized row as
+    it is (by column key, the form submit_batch(validated=True) takes), not the workbook's Submit
+    form by header: no dict per row to make, and none to map back at import. The page's choice
+    for users stored with other values (on_existing) is added at import."""
+    rows = upload.report.rows
     refused = {r.row: [{"column": f.column, "message": f.message} for f in r.findings if f.level is Level.ERROR]
-               for r in upload.report.rows if not r.ok}
-    return {"profile_id": body["profile"], "records": body["rows"], "source": body["source"],
+               for r in rows if not r.ok}
+    return {"profile_id": upload.profile.id, "records": [r.values for r in rows],
+            "source": request_source(rows, workbook=upload.filename, conf=upload.table.settings),
             "settings": {**profile_settings(upload.profile, upload.table.settings),
                          **({"phone_region": upload.region} if upload.region else {})},
             "refused": refused}
@@ -234,7 +236,7 @@ def request_as_json(request: dict[str, Any]) -> bytes:
 
 
 def request_from_json(data: bytes) -> dict[str, Any]:
-    request = from_json(data)
+    request = from_json(data, cache_strings="keys")  # 10,000s of records share a few keys
     request["refused"] = {int(row): errors for row, errors in request["refused"]}
     return request
 
