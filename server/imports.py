@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from addin.profiles import get_profile
 from addin.rules.columns import Profile, header_token
-from addin.rules.engine import RowResult, validate_records
+from addin.rules.engine import RowResult, export_files, validate_records
 from addin.rules.fields import quote
 from addin.rules.findings import Level
 
@@ -338,7 +338,7 @@ def _store(session: Session, profile: Profile, batch: _Batch, *, key: tuple[str,
     # model_construct: every field comes from this module, already valid
     return BatchResult.model_construct(
         batch_id=batch_id, accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE],
-        conflicts=counts[CONFLICT],
+        conflicts=counts[CONFLICT], export_files=export_files(profile, counts[ACCEPTED]),
         rows=[outcome(r.row, r.status, r.id if r.status == ACCEPTED else r.duplicate_of, r.errors, r.notes)
               for r in rows])
 
@@ -556,7 +556,12 @@ def stored_rows(session: Session, batch_id: int) -> list[dict[str, Any]]:
 def batch_result(session: Session, batch: Batch) -> BatchResult:
     return BatchResult.model_construct(batch_id=batch.id, accepted=batch.accepted, rejected=batch.rejected,
                                        duplicates=batch.duplicates, conflicts=batch.conflicts,
-                                       rows=stored_outcomes(session, batch.id))
+                                       export_files=batch_files(batch), rows=stored_outcomes(session, batch.id))
+
+
+def batch_files(batch: Batch) -> int:
+    """How many files the batch's vendor export makes now (its accepted users not withdrawn)."""
+    return export_files(get_profile(batch.profile), batch.accepted - batch.withdrawn)
 
 
 def _replay(session: Session, key: tuple[str, str], digest: Callable[[], str]) -> BatchResult | None:

@@ -193,6 +193,8 @@ class BatchResult(BaseModel):
     rejected: int
     duplicates: int
     conflicts: int = Field(description="Rows whose user is stored with other values, not imported (on_existing=skip)")
+    export_files: int = Field(1, description="How many files the batch's vendor export makes: CommPeak takes at most 500 "
+                                             "users per file, so more are exported as a ZIP of files of 500")
     rows: list[RowOutcome]
 
 
@@ -212,6 +214,8 @@ class BatchSummary(BaseModel):
     passwords_until: dt.datetime | None = Field(
         None, description="While the batch's passwords are kept (encrypted) for its export: when they are erased")
     passwords_erased_at: dt.datetime | None = Field(None, description="When the batch's passwords were erased")
+    export_files: int = Field(1, description="How many files the batch's vendor export makes: CommPeak takes at most 500 "
+                                             "users per file, so more are exported as a ZIP of files of 500")
 
 
 class StoredRowOutcome(RowOutcome):

@@ -57,6 +57,9 @@ def test_the_api_takes_1200_users_and_every_exported_file_validates_for_the_dial
     assert created.status_code == 201, created.text[:500]
     batch_id = created.json()["batch_id"]
     assert created.json()["accepted"] == 1200
+    assert created.json()["export_files"] == 3  # the answer says how many files the export makes
+    listed = requests.get(f"{served.url}/api/v1/imports/{batch_id}", headers=served.headers(), timeout=120).json()
+    assert listed["export_files"] == 3
     answer = requests.get(f"{served.url}/api/v1/imports/{batch_id}/export", headers=served.headers(), timeout=120)
     assert answer.headers["Content-Type"] == ZIP_TYPE
     assert f'filename="commpeak-batch-{batch_id}.zip"' in answer.headers["Content-Disposition"]

@@ -63,10 +63,21 @@ def import_and_export(served, body: dict, folder: Path) -> tuple[dict, list[Path
 @pytest.mark.parametrize("profile_id", PROFILES)
 def test_the_export_of_an_example_s_valid_rows_validates_as_the_same_users_and_values(served_sqlite, profile_id,
                                                                                       tmp_path):
+    round_trip(served_sqlite, profile_id, tmp_path)
+
+
+def test_the_round_trip_of_every_format_on_postgresql(serve, postgres_url, tmp_path):
+    served = serve(database_url=postgres_url)
+    for profile_id in PROFILES:
+        (tmp_path / profile_id).mkdir()
+        round_trip(served, profile_id, tmp_path / profile_id)
+
+
+def round_trip(served, profile_id: str, folder: Path) -> None:
     checked = check_file(EXAMPLES / f"{profile_id}.xlsx", profile_id, annotate=False)
     valid = [r for r in checked.report.rows if r.ok]
     body = import_request(checked.report, valid, workbook=f"{profile_id}.xlsx", conf=checked.table.settings)
-    result, [path] = import_and_export(served_sqlite, body, tmp_path)
+    result, [path] = import_and_export(served, body, folder)
     assert result["accepted"] == len(valid) > 0
 
     report = validate_cli(path, profile_id)

@@ -13,7 +13,7 @@ from ..auth import key_scope
 from ..db import get_db
 from ..errors import ApiError
 from ..exports import ExportRefused, batch_export
-from ..imports import BatchInvalid, IdempotencyConflict, stored_rows, submit_batch
+from ..imports import BatchInvalid, IdempotencyConflict, batch_files, stored_rows, submit_batch
 from ..models import Batch, aware
 from ..passwords import erase, keeper, scrub
 from ..withdrawals import withdraw_batch
@@ -92,7 +92,7 @@ def summary(batch: Batch) -> BatchSummary:
                         duplicates=batch.duplicates, conflicts=batch.conflicts, withdrawn=batch.withdrawn,
                         withdrawn_at=aware(batch.withdrawn_at), withdrawn_by=batch.withdrawn_by,
                         source=batch.source or {}, passwords_until=aware(batch.passwords_until),
-                        passwords_erased_at=aware(batch.passwords_erased_at))
+                        passwords_erased_at=aware(batch.passwords_erased_at), export_files=batch_files(batch))
 
 
 @operation(bp, "GET", "/imports/<int:batch_id>", "One batch with the result of every row", {
