@@ -2,7 +2,8 @@
 
 A batch has up to tens of thousands of rows, so they go straight through the driver (the
 ORM's per-row bookkeeping would cost more than the database's work), in the order the caller
-gives: accepted rows in login-key order first, so concurrent batches lock keys in one order.
+gives: on PostgreSQL accepted rows in login-key order first, so concurrent batches lock keys
+in one order (SQLite takes one lock for the whole database: there, position order).
 With skip_stored, a row whose login key is already stored is left out and gets no id; the
 caller settles it as a duplicate.
 

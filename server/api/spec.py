@@ -73,7 +73,7 @@ def json_body(model: type[BaseModel], context: dict[str, Any] | None = None) -> 
         raise ApiError(415, "unsupported_media_type",
                        f"Send the body as JSON with 'Content-Type: {JSON_TYPE}' "
                        f"(this request said {request.mimetype or 'nothing'!r}).")
-    raw = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH: werkzeug raises 413
+    raw = _body_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -94,6 +94,24 @@ def json_body(model: type[BaseModel], context: dict[str, Any] | None = None) -> 
                        '{"profile": "ipass", "rows": [{"fname": "Ann", ...}]}.')
     return _validated(model, data, {**(context or {}), "text_is_clean": not may_hold_unstorable_text(text),
                                     "numbers_are_finite": numbers_are_finite, "parsed_json": True})
+
+
+def _body_bytes() -> bytes | bytearray:
+    """The request's body. With its length announced (the usual case), read straight into one
+    buffer of that size: get_data grows a buffer piece by piece and then copies it, twice the
+    body's size in fresh memory (a 10,000-row batch is 3 MB: 3-4 ms of page faults and copying).
+    Over MAX_CONTENT_LENGTH, werkzeug raises 413 either way; a client gone early, 400."""
+    length = request.content_length
+    if not length:
+        return request.get_data(cache=False)
+    body = bytearray(length)
+    view, read, stream = memoryview(body), 0, request.stream
+    while read < length:
+        count = stream.readinto(view[read:])
+        if not count:  # werkzeug's stream raises first when the client disconnected
+            break
+        read += count
+    return body if read == length else body[:read]
 
 
 def json_response(model: BaseModel, status: int = 200) -> Response:
