@@ -115,6 +115,18 @@ class TestAnnotatedCopy:
         assert sheet.cell(row=6, column=status).value == "1 error"
         assert "Phone #: '1.40812E+10' is in scientific notation" in sheet.cell(row=6, column=errors).value
 
+    def test_empty_cells_in_error_are_coloured_too(self, tmp_path):
+        # Type is required: empty in the middle of line 2, and missing from the short line 3
+        csv = write_csv(tmp_path / "e.csv", "LastName,Type,FirstName\nSmith,,Ann\nJones\nLee,User,Bo\n")
+        run(csv, "--profile", "pbx", check_exit=1)
+        sheet = load_workbook(tmp_path / "e.checked.xlsx").active
+        assert [c.value for c in sheet[1]][:4] == ["Status", "LastName", "Type", "FirstName"]
+        for row in (2, 3):
+            empty = sheet.cell(row=row, column=3)
+            assert empty.value is None and empty.fill.fgColor.rgb.endswith("FFC7CE"), row
+        assert sheet.cell(row=3, column=4).value is None and sheet.cell(row=3, column=4).fill.fill_type is None
+        assert sheet.cell(row=4, column=3).value == "User" and sheet.cell(row=4, column=3).fill.fill_type is None
+
     def test_checking_the_copy_again_reuses_status_columns(self, tmp_path):
         source = shutil.copy(EXAMPLES / "pbx.xlsx", tmp_path / "pbx.xlsx")
         run(source, "--profile", "pbx", check_exit=1)

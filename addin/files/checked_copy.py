@@ -160,6 +160,8 @@ class _Copy:
             # The usual cell, a short text needing no escape in a column the copy keeps, is made
             # right here; anything else (numbers, dates, marks, escapes) by _cell_xml.
             marked = marked or NO_MARKS
+            if marked and any(i >= len(cells) or cells[i] is None for i in marked):
+                cells = _with_empty_marked(cells, marked)  # an empty cell in error is coloured too
             body = "".join([f"{p}{n}{plain_opening[i]}{v}</t></is></c>"
                             if type(v) is str and i not in marked and (p := prefixes[i]) is not None
                             and len(v) <= MAX_TEXT and (v.isalnum() or plain(v) is not None)
@@ -182,8 +184,10 @@ class _Copy:
         level = None
         if mark is not None:
             level, fixed, note = mark
+            if value is _EMPTY and fixed is None:
+                return f'{prefix}{n}"{_s(self.style(level, TEXT_FORMAT if i in self.text_columns else None))}/>'
             if fixed is not None:
-                value = fixed  # the repaired value
+                value = fixed  # the repaired value (also where the file had none)
             if note:
                 self._sheet.note(n, self.target[i], note)  # what the cell held
         if type(value) is not str:
@@ -247,6 +251,18 @@ def _fill(level: Level | None, number_format: str | None = None) -> Style:
     if level is Level.FIXED:
         return Style(number_format=number_format, fill=FIXED_FILL, font_color=FIXED_FONT)
     return Style(number_format=number_format)
+
+
+_EMPTY = object()  # a cell the file leaves empty that has a finding: written with its colour, no value
+
+
+def _with_empty_marked(cells: list[Any], marked: dict[int, Mark]) -> list[Any]:
+    """CELLS with _EMPTY where a marked cell has no value (an empty required cell, or a short line)."""
+    padded = list(cells) + [None] * (max(marked) + 1 - len(cells))
+    for i in marked:
+        if padded[i] is None:
+            padded[i] = _EMPTY
+    return padded
 
 
 def _s(style: int) -> str:
