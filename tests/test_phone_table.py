@@ -169,3 +169,27 @@ def test_the_table_covers_ten_countries_and_every_kind_of_input():
     for mark in (" ", ".", "-", "(", "/", "00", "+"):
         assert any(mark in t for t in texts), mark
     assert any(t.startswith("0") and not t.startswith("00") for t in texts)  # trunk prefix
+
+
+def test_a_number_cell_with_two_valid_readings_is_an_error_even_with_a_region():
+    # 447911123456 stored as a number: '+44 7911 123456' lost its '+', or a German number its 0
+    value, [finding] = check_cell(DID, 447911123456.0, False, Context(region="DE"), row=2)
+    assert finding.level is ERROR and value == "447911123456"
+    assert "'+447911123456'" in finding.message and "'+49447911123456' in Germany" in finding.message
+    for e164 in ("+447911123456", "+49447911123456"):  # both readings are real numbers: neither is provable
+        assert phonenumbers.is_valid_number(phonenumbers.parse(e164)), e164
+
+
+@pytest.mark.parametrize("raw, region", [("011 44 20 7183 8750", "US"), ("0044 20 7183 8750", "DE")])
+def test_a_number_dialled_with_the_international_prefix_is_not_said_to_come_from_the_region(raw, region):
+    value, [finding] = check_cell(DID, raw, False, Context(region=region), row=2)
+    assert (finding.level, value) == (FIXED, "+442071838750")
+    assert f"{country_name(region)}'s international call prefix" in finding.message
+    assert "country code of" not in finding.message
+
+
+def test_a_number_completed_from_the_region_names_the_region_set():
+    # the US plan completes a Canadian area code: the message names the region set, not Canada
+    value, [finding] = check_cell(DID, "416 555 0123", False, Context(region="US"), row=2)
+    assert (finding.level, value) == (FIXED, "+14165550123")
+    assert "country code of United States" in finding.message and "Canada" not in finding.message

@@ -280,12 +280,24 @@ def _completed(col: ColumnRule, text: str, digits: str, ctx: Context, invalid_le
     restored = None if digits.startswith("0") else _valid_e164("+" + digits, None)
     if ctx.region:
         national = _valid_e164(digits, ctx.region)
+        if national and restored and from_number and national != restored and len(digits) >= 11:
+            # Excel dropped a '+' or a trunk 0: both readings are valid numbers, only the admin knows
+            problems.append((invalid_level,
+                f"{quote(text)} was stored as a number, so Excel dropped either a leading '+' or a leading 0: "
+                f"it reads as {_named(restored)}, or as {quote(national)} in {country_name(ctx.region)}, the "
+                "phone region set for this file. Format the column as Text and retype the number with its + "
+                "and country code"))
+            return Checked(text, problems)
         if national and (national != restored or not from_number):
-            region = phonenumbers.region_code_for_number(phonenumbers.parse(national))
+            number = phonenumbers.parse(national)
             cause = "was stored as a number; " if from_number else ""
-            return _phone_result(col, national, text, problems,
-                                 f"{cause}completed with the country code of {country_name(region)}, "
-                                 f"the phone region set for this file:")
+            if number.country_code != phonenumbers.country_code_for_region(ctx.region):
+                # dialled through the region's international call prefix (011 44 ... from the US)
+                note = f"{cause}{country_name(ctx.region)}'s international call prefix and a country code; written as"
+            else:
+                note = (f"{cause}completed with the country code of {country_name(ctx.region)}, "
+                        "the phone region set for this file:")
+            return _phone_result(col, national, text, problems, note)
     if digits.startswith("00"):
         international = _valid_e164("+" + digits[2:], None)
         if international:
