@@ -37,7 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from addin.profiles import get_profile
+from addin.profiles import all_profiles, get_profile
 from addin.rules.columns import Profile, header_token
 from addin.rules.engine import RowResult, export_files, validate_records
 from addin.rules.fields import quote
@@ -579,8 +579,10 @@ def batch_result(session: Session, batch: Batch) -> BatchResult:
 
 
 def batch_files(batch: Batch) -> int:
-    """How many files the batch's vendor export makes now (its accepted users not withdrawn)."""
-    return export_files(get_profile(batch.profile), batch.accepted - batch.withdrawn)
+    """How many files the batch's vendor export makes now (its accepted users not withdrawn); 1
+    for a batch of a format this server no longer knows (its pages still show it)."""
+    profile = all_profiles().get(batch.profile)
+    return export_files(profile, batch.accepted - batch.withdrawn) if profile is not None else 1
 
 
 def _replay(session: Session, key: tuple[str, str], digest: Callable[[], str]) -> BatchResult | None:

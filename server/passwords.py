@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from .db import writing
 from .models import Batch, utcnow
 from .settings import key_file
 
@@ -120,20 +121,26 @@ def erase(session: Session, *, batch_id: int | None = None, expired_at: dt.datet
         held.append(Batch.id == batch_id)
     if expired_at is not None:
         held.append(Batch.passwords_until <= expired_at)
-    ids = list(session.scalars(select(Batch.id).where(*held).order_by(Batch.id)))
-    if ids:
-        session.execute(update(Batch).where(Batch.id.in_(ids), *held).values(
-            passwords=None, passwords_until=None, passwords_erased_at=utcnow()), execution_options={"synchronize_session": False})
-    session.commit()
+    session.rollback()  # the request's reads so far: on SQLite a write needs a transaction of its own
+    with writing(session):
+        ids = list(session.scalars(select(Batch.id).where(*held).order_by(Batch.id)))
+        if ids:
+            session.execute(update(Batch).where(Batch.id.in_(ids), *held).values(
+                passwords=None, passwords_until=None, passwords_erased_at=utcnow()),
+                execution_options={"synchronize_session": False})
+        session.commit()
     return ids
+
+
+_scrub_owed: set[str] = set()  # SQLite files whose log still held erased passwords at the last try
 
 
 def scrub(engine: Engine, attempts: int = 10) -> bool:
     """After an erasure on SQLite: copy the log into the database file and truncate the log, so
     no earlier page image (with the ciphertext) stays on disk. Other readers can hold it back
     for a moment, and a checkpoint already running (the server's checkpointer thread) makes this
-    one return busy at once, without waiting: a few tries over about two seconds, then the next
-    erasure or sweep tries again. True when done."""
+    one return busy at once, without waiting: a few tries over about two seconds; when they all
+    fail, the sweeper tries again at each of its rounds until it is done. True when done."""
     if engine.dialect.name != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
         return True
     connection = sqlite3.connect(engine.url.database, timeout=2)
@@ -141,8 +148,10 @@ def scrub(engine: Engine, attempts: int = 10) -> bool:
         for attempt in range(attempts):
             busy, _logged, _copied = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             if not busy:
+                _scrub_owed.discard(engine.url.database)
                 return True
             time.sleep(0.04 * (attempt + 1))
+        _scrub_owed.add(engine.url.database)
         log.warning("the write-ahead log could not be truncated after erasing passwords; trying again later")
         return False
     finally:
@@ -173,8 +182,9 @@ class Sweeper:
             erased = erase(session, expired_at=utcnow())
         finally:
             session.close()
-        if erased:
+        if erased or self.engine.url.database in _scrub_owed:
             scrub(self.engine)
+        if erased:
             log.info("erased the passwords of %d batch(es) whose retention ended", len(erased))
         return erased
 

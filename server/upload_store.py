@@ -4,7 +4,7 @@ An upload can hold passwords (iPass, control panel), which the server otherwise 
 So each one is sealed with AES-GCM under a fresh random key that the server hands to the
 admin's result page and does not keep: the database holds only the ciphertext, bound to its
 id and its admin, and a copy of the database (or its backups) without that page reveals
-nothing. The rows are deleted when they expire, by any request that keeps or reads one.
+nothing. An expired row is never opened, and is deleted when the next file is checked (the next keep).
 Being in the database, they are seen by every `serve` process sharing it.
 """
 from __future__ import annotations

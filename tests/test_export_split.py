@@ -117,3 +117,16 @@ def test_the_template_s_validate_takes_600_users_and_says_how_many_files(press):
     prompt = model.alerts[-1]["prompt"]
     assert "Checked 600 users: 600 OK, 0 with errors." in prompt and NOTE.format(files=2) in prompt
     assert model.alerts[-1]["mode"] != "critical"
+
+
+def test_a_batch_of_a_format_the_server_no_longer_knows_still_lists(app, client, auth_headers):
+    from server.db import session_scope
+    from server.models import Batch, utcnow
+
+    with session_scope(app) as session:
+        session.add(Batch(profile="retired", submitted_by="old", source={}, accepted=3, rejected=0, duplicates=0,
+                          request_hash="", created_at=utcnow()))
+        session.commit()
+    listed = client.get("/api/v1/imports", headers=auth_headers)
+    assert listed.status_code == 200 and listed.json["items"][0]["export_files"] == 1
+    assert client.get(f"/api/v1/imports/{listed.json['items'][0]['batch_id']}", headers=auth_headers).status_code == 200

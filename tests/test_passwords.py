@@ -270,3 +270,40 @@ def test_a_bad_key_or_retention_stops_a_command_with_one_line(app, runner, monke
     bad = runner.invoke(["token", "list"])
     assert bad.exit_code == 2 and "ROSTERBOOK_PASSWORD_RETENTION: 'a while' is not a duration" in bad.stderr
     assert os.environ.get("ROSTERBOOK_PASSWORD_KEY") is None
+
+
+def test_erasing_after_another_import_committed_meanwhile_waits_its_turn(app):
+    # a batch page read the batch, then another import committed before the erase button's write
+    first = submit(app, "controlpanel", example_rows("controlpanel", 2))
+    session = new_session(app)
+    try:
+        assert session.get(Batch, first.batch_id).passwords_until is not None  # the page's read
+        submit(app, "controlpanel", example_rows("controlpanel", 2, 500))
+        from server.passwords import erase
+        assert erase(session, batch_id=first.batch_id) == [first.batch_id]
+    finally:
+        session.close()
+    assert batch(app, first.batch_id).passwords is None
+
+
+def test_a_log_that_could_not_be_truncated_is_truncated_by_the_next_sweep(app):
+    import sqlite3
+
+    from server import passwords
+
+    result = submit(app, "controlpanel", example_rows("controlpanel", 2))
+    database = engine_for(app).url.database
+    reader = sqlite3.connect(database)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM batch_rows").fetchone()  # a reader holding the log's pages
+    try:
+        with session_scope(app) as session:
+            passwords.erase(session, batch_id=result.batch_id)
+        assert not passwords.scrub(engine_for(app), attempts=1)
+        assert database in passwords._scrub_owed
+    finally:
+        reader.rollback()
+        reader.close()
+    Sweeper(lambda: new_session(app), engine_for(app)).sweep()  # nothing due: it owes the truncation only
+    assert database not in passwords._scrub_owed
+    assert Path(database + "-wal").stat().st_size == 0

@@ -104,8 +104,9 @@ def _body_bytes() -> bytes | bytearray:
     length = request.content_length
     if not length:
         return request.get_data(cache=False)
+    stream = request.stream  # over MAX_CONTENT_LENGTH this raises the 413, before any allocation
     body = bytearray(length)
-    view, read, stream = memoryview(body), 0, request.stream
+    view, read = memoryview(body), 0
     while read < length:
         count = stream.readinto(view[read:])
         if not count:  # werkzeug's stream raises first when the client disconnected

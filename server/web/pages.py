@@ -8,13 +8,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import func, select
 
 from addin.profiles import all_profiles
-from addin.rules.engine import export_files
 
 from .. import ROOT
 from ..api.imports import MAX_ID, export_response, summary
 from ..db import get_db
 from ..exports import ExportRefused, batch_export, describe_duration, erase_if_expired
-from ..imports import ACCEPTED, CONFLICT, DUPLICATE, REJECTED
+from ..imports import ACCEPTED, CONFLICT, DUPLICATE, REJECTED, batch_files
 from ..models import Batch, BatchRow
 from ..passwords import erase, keeper, scrub
 from ..versions import ReplaceRefused, histories, import_conflict, user_key
@@ -103,11 +102,10 @@ def batch(batch_id: int):
         versions = known.get(keys.get(row.id), [])
         return versions if len(versions) > 1 or (versions and versions[0].row_id != row.id) else []
 
-    exportable = found.accepted - found.withdrawn
     return render_template("batch.html", batch=summary(found), profile=profile, rows=rows, user=user,
-                           history=history, files=export_files(profile, exportable) if profile else 1,
+                           history=history, files=batch_files(found),
                            needs_passwords=bool(profile and any(c.secret and c.required for c in profile.columns)),
-                           retention=describe_duration(keeper().retention),
+                           retention=describe_duration(keeper().retention), keeps=keeper().keeps,
                            headers={c.key: c.header for c in profile.columns} if profile else {},
                            status=status, statuses=STATUSES, shown=shown, page=page,
                            pages=max(1, -(-shown // ROWS_PER_PAGE)))
