@@ -213,7 +213,7 @@ STAFF_HEADER = ["Type", "Last Name", "First_Name", "E-Mail", "Extension", "Incom
 # first cell None under a merged one (MERGED), the row HIDDEN
 STAFF = [
     (["User", "Nowak", "Łukasz", "lukasz.nowak@example.com", "3001", "+48 22 123 45 67", "starts in April"],
-     {"Extension": E, "IncomingDID": F}, "its extension is also on the hidden row below; DID given its spaces back"),
+     {"Extension": E, "IncomingDID": F}, "its extension is also on the hidden row below; DID written without its spaces"),
     (["User", "Dvořák", "Tomáš", "tomas.dvorak@example.com", "3002", None, None], {},
      "good; its Type cell is merged with the next row's"),
     ([None, "Szűcs", "Gréta", "greta.szucs@example.com", "3003", None, None], {"Type": E},

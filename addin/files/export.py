@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..rules.columns import Column, Profile
+from ..rules.engine import export_files
 from ..rules.fields import Kind
 
 CSV_TYPE = "text/csv"
@@ -70,7 +71,7 @@ def export_rows(profile: Profile, rows: Sequence[Mapping[str, str]], stem: str) 
 
 
 def _parts(profile: Profile, rows: Sequence[Mapping[str, str]], stem: str, limit: int) -> ExportFile:
-    count = -(-len(rows) // limit)
+    count = export_files(profile, len(rows))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for index in range(count):

@@ -59,7 +59,7 @@ def recognise_profile(header: Sequence[Any]) -> tuple[Profile, int]:
     scored = sorted(((header_score(p, header), p) for p in all_profiles().values()), key=lambda s: -s[0])
     best_score, best = scored[0]
     if best_score == 0:
-        raise FormatNotRecognised("its first row has none of the column names of any format, so it does not say "
+        raise FormatNotRecognised("its header row has none of the column names of any format, so it does not say "
                                   "which format it is")
     tied = [p for score, p in scored if score == best_score]
     if len(tied) > 1:

@@ -112,10 +112,10 @@ def record_answer(check: SheetCheck, outbox: Outbox, answer: Mapping[str, Any],
             tally.duplicates += 1
             check.marks[row] = RowMarks("Duplicate", "; ".join(messages) or "Already imported earlier", "")
         elif status == CONFLICT:
-            # the differing cells amber: the row is fine, it only differs from what is stored
+            # the differing cells marked (as warnings, uncoloured): the row is fine, it only differs from what is stored
             tally.conflicts += 1
             check.marks[row] = RowMarks("Conflict", "; ".join(messages) or "Imported earlier with other values",
-                                        _marks(profile, position, outcome.get("errors")[1:], WARNING_MARK))
+                                        _marks(profile, position, (outcome.get("errors") or [])[1:], WARNING_MARK))
         else:
             tally.rejected += 1
             check.marks[row] = RowMarks("Rejected", "; ".join(messages) or "Rejected by the server",
@@ -193,8 +193,8 @@ def submission_summary(check: SheetCheck, outbox: Outbox | None, tally: Tally | 
             lines.append("Duplicate rows were imported before (the Errors column says when); they were not imported again.")
         if tally.conflicts:
             lines.append(f"{_count(tally.conflicts, 'row')} {'is a conflict' if tally.conflicts == 1 else 'are conflicts'}"
-                         ": the user was imported before with other values (the Errors column lists them, amber "
-                         "cells differ); nothing was imported. To store these rows as the users' new versions, set "
+                         ": the user was imported before with other values (the Errors column lists each "
+                         "difference); nothing was imported. To store these rows as the users' new versions, set "
                          "rosterbook.on_existing to replace on the xlwings.conf sheet and press Submit again, or "
                          "choose per row on the server's batch page.")
         if tally.unanswered:
