@@ -17,7 +17,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..rules.annotations import ERRORS_HEADER, MARKS_HEADER, STATUS_HEADER, column_letter
+from ..rules.annotations import (ANNOTATION_HEADERS, ERRORS_HEADER, HEADER_FILL, MARK_COLOURS, STATUS_HEADER,
+                                 column_letter)
 from ..rules.collector import collector_paused
 from ..rules.engine import Report, RowResult, status_text
 from ..rules.findings import Level
@@ -25,15 +26,13 @@ from ..rules.settings import CONF_SHEET
 from .readers import PROGRESS_EVERY, Progress, Table
 from .xlsx_stream import MAX_TEXT, PLAIN_TEXT, ColumnFormat, StreamingBook, Style, Styles, cell_xml, is_plain, text_xml
 
-ERROR_FILL, ERROR_FONT = "FFC7CE", "9C0006"  # Excel's light red fill with dark red text
-FIXED_FILL, FIXED_FONT = "FFEB9C", "9C5700"  # and its yellow fill with dark yellow text
-HEADER_FILL = "DDEBF7"  # the template's header
+(ERROR_FILL, ERROR_FONT), (FIXED_FILL, FIXED_FONT) = MARK_COLOURS["error"], MARK_COLOURS["fixed"]  # as the template's
 TEXT_FORMAT = "@"
 DATE_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss", "time": "hh:mm:ss", "duration": "[h]:mm:ss"}
 BIG_NUMBER = 1e10  # whole numbers from here on get the format '0': General would show 1.40812E+10
 STATUS_WIDTH, ERRORS_WIDTH = 14, 80
 SAMPLE_ROWS = 500  # rows whose lengths fit a column's width
-_ANNOTATIONS = {h.casefold() for h in (STATUS_HEADER, ERRORS_HEADER, MARKS_HEADER)}
+_ANNOTATIONS = {h.casefold() for h in ANNOTATION_HEADERS}
 LEFT_OUT = "Hidden: left out"
 _NOT_CHECKED = RowResult(0, {})  # a row left out has a Status but no findings
 Mark = tuple[Level, str | None, str | None]  # error or fixed, the repaired value, the note of the original

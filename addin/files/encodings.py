@@ -224,11 +224,6 @@ def read_words(text: str, codec: str) -> Reading:
     return Reading(text, odd, _fewest_covering(needs))
 
 
-def odd_words(text: str, codec: str) -> int:
-    """How many words of a reading no language of its code page writes."""
-    return read_words(text, codec).odd
-
-
 def _writers(word: str, alphabets: tuple[frozenset[str], ...]) -> frozenset[int] | None:
     """The languages (indexes into alphabets) that write this word; None when it is odd."""
     scripts = set()

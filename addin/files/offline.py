@@ -16,12 +16,11 @@ from ..rules.settings import PROFILE_KEY, profile_settings
 from .checked_copy import annotated_path, write_annotated
 from .limits import ReadLimits
 from .read_facts import encoding_warning, read_facts, read_lines
-from .readers import PROGRESS_EVERY, Progress, ReadOptions, Table, read_table
+from .readers import CSV_SUFFIXES, PROGRESS_EVERY, Progress, ReadOptions, Table, read_table
 from .sheet_layout import explain_merged, hidden_data_rows, mark_hidden, rows_shown
 
 # How the format was chosen, as Report.profile_from says it and a summary words it.
 FROM_OPTION, FROM_TEMPLATE, FROM_HEADERS = "option", "template", "headers"
-VENDOR_FILE_SUFFIXES = (".csv", ".txt")
 
 
 @dataclass
@@ -117,7 +116,7 @@ def check_file(path: Path, profile_id: str | None, out: Path | None = None, anno
     options = replace(reading or ReadOptions(), profile=get_profile(profile_id) if profile_id else None)
     table = read_table(path, limits, progress, options)
     checked = check_table(table, profile_id, overrides,
-                          vendor_file=path.suffix.lower() in VENDOR_FILE_SUFFIXES, progress=progress)
+                          vendor_file=path.suffix.lower() in CSV_SUFFIXES, progress=progress)
     target = None
     if annotate:
         target = out or annotated_path(path)

@@ -165,7 +165,7 @@ def _conf_settings(book, entry: SheetEntry, name: str) -> dict[str, str]:
 
 
 def _plain(value: Any) -> Any:
-    """A value as openpyxl gives it: empty cells None, whole numbers int, dates at midnight datetime."""
+    """A value in the shape the rules expect (as openpyxl gave it): empty cells None, whole numbers int, dates at midnight datetime."""
     kind = type(value)
     if kind is str:
         return value or None

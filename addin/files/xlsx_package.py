@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.etree import ElementTree
 
+from ..rules.annotations import column_letter
 from .limits import EXCEL_MAX_COLUMNS, ReadLimits
 
 PIECE = 4 * 1024 * 1024  # unpacked bytes scanned at a time
@@ -83,17 +84,10 @@ def column_number(letters: bytes) -> int:
     return number
 
 
-def _letters(number: int) -> str:
-    text = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        text = chr(65 + rest) + text
-    return text
-
 
 def _beyond_columns(limit: int) -> bytes:
     """A pattern matching column letters after the limit's (limit 200 = 'GR': 'GS'..'GZ', 'HA'.., 'AAA'..)."""
-    last = _letters(limit)
+    last = column_letter(limit - 1)
     alternatives = [b"[A-Za-z]{%d,}" % (len(last) + 1)]
     for i, ch in enumerate(last):
         if ch == "Z":
@@ -354,7 +348,7 @@ class _Scan:
         raise NotImplementedError
 
     def _too_wide(self, column: int) -> PackageProblem:
-        return PackageProblem(f"it has values in column {_letters(column) if column <= EXCEL_MAX_COLUMNS else column}; "
+        return PackageProblem(f"it has values in column {column_letter(column - 1) if column <= EXCEL_MAX_COLUMNS else column}; "
                               f"rosterbook reads at most {self.limits.columns} columns. Delete the columns you do "
                               "not need and retry")
 

@@ -9,6 +9,10 @@ ANNOTATION_HEADERS = (STATUS_HEADER, ERRORS_HEADER, MARKS_HEADER)
 
 MARK_FOR_LEVEL = {"error": "E", "fixed": "F", "warning": "W"}
 NO_MARK = "."
+# Excel's own "light red fill with dark red text" and "yellow fill with dark yellow text" (fill,
+# font, RGB hex), for the template's marked cells and the checked copy's alike; and the header fill.
+MARK_COLOURS = {"error": ("FFC7CE", "9C0006"), "fixed": ("FFEB9C", "9C5700")}
+HEADER_FILL = "DDEBF7"
 
 
 def column_letter(index: int) -> str:

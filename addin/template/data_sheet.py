@@ -11,7 +11,8 @@ import math
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from ..rules.annotations import ERRORS_HEADER, MARK_FOR_LEVEL, MARKS_HEADER, STATUS_HEADER, column_letter
+from ..rules.annotations import (ERRORS_HEADER, HEADER_FILL, MARK_COLOURS, MARK_FOR_LEVEL, MARKS_HEADER, STATUS_HEADER,
+                                 column_letter)
 from ..rules.columns import Column, Profile
 from .buttons import BUTTONS
 from .wording import header_note
@@ -25,8 +26,6 @@ DATA_ROWS = 100_000  # beyond the 32,767 rows a server-mode sheet can send
 LAST_DATA_ROW = FIRST_DATA_ROW + DATA_ROWS - 1
 
 TEXT_FORMAT = "@"
-# Excel's own "light red fill with dark red text" and "yellow fill with dark yellow text".
-MARK_COLOURS = {"error": ("#FFC7CE", "#9C0006"), "fixed": ("#FFEB9C", "#9C5700")}
 
 BUTTON_WIDTH, BUTTON_HEIGHT, BUTTON_GAP = 110, 30, 10  # pixels
 BUTTON_ROW_HEIGHT = 30  # points: a little taller than the buttons
@@ -57,7 +56,7 @@ def write_data_sheet(workbook: Workbook, profile: Profile) -> Worksheet:
 
     headers = [c.header for c in columns] + [STATUS_HEADER, ERRORS_HEADER, MARKS_HEADER]
     # The table style colours the header in Excel; the explicit format also shows it elsewhere.
-    header_format = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
+    header_format = workbook.add_format({"bold": True, "bg_color": f"#{HEADER_FILL}", "bottom": 1})
     # One empty data row: Excel grows the table as rows are typed or pasted below it.
     sheet.add_table(HEADER_ROW, 0, FIRST_DATA_ROW, len(headers) - 1, {
         "name": TABLE_NAME,
@@ -107,7 +106,7 @@ def _mark_colours(workbook: Workbook, sheet: Worksheet, columns: tuple[Column, .
     """Colour each cell from its character in the hidden Marks column (one per profile column)."""
     marks = f"${column_letter(marks_col)}{FIRST_DATA_ROW + 1}"
     for level, (fill, font) in MARK_COLOURS.items():
-        colour = workbook.add_format({"bg_color": fill, "font_color": font})
+        colour = workbook.add_format({"bg_color": f"#{fill}", "font_color": f"#{font}"})
         for index in range(len(columns)):
             sheet.conditional_format(FIRST_DATA_ROW, index, LAST_DATA_ROW, index, {
                 "type": "formula",

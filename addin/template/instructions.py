@@ -6,6 +6,7 @@ from typing import NamedTuple
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from ..rules.annotations import HEADER_FILL
 from ..rules.columns import Profile
 from ..rules.settings import CONF_SHEET, ON_EXISTING_KEY, ON_EXISTING_MEANING, SETTING_PREFIX, conf_rows
 from .buttons import BUTTONS
@@ -94,7 +95,7 @@ def write_instructions(workbook: Workbook, lines: list[Line]) -> Worksheet:
     styles = {
         "title": workbook.add_format({"bold": True, "font_size": 16}),
         "heading": workbook.add_format({"bold": True, "font_size": 12, "bottom": 1}),
-        "table_header": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, **wrap}),
+        "table_header": workbook.add_format({"bold": True, "bg_color": f"#{HEADER_FILL}", "border": 1, **wrap}),
         "cells": workbook.add_format({"border": 1, **wrap}),
         "text": workbook.add_format(wrap),
     }
