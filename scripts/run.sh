@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${1:-5000}"
-if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+if ! [[ "$port" =~ ^[0-9]{1,5}$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
   echo "run.sh: '$port' is not a port number: bash scripts/run.sh [PORT], e.g. bash scripts/run.sh 8080" >&2
   exit 2
 fi

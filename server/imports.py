@@ -42,6 +42,7 @@ from addin.rules.columns import Profile, header_token
 from addin.rules.engine import RowResult, export_files, validate_records
 from addin.rules.fields import quote
 from addin.rules.findings import Level
+from addin.rules.settings import ON_EXISTING
 
 from .db import writing
 from .models import Batch, BatchRow, aware, utcnow
@@ -53,7 +54,7 @@ from .versions import ChangedMeanwhile, Holder, current_holders, differences, ne
 log = logging.getLogger(__name__)
 
 ACCEPTED, REJECTED, DUPLICATE, CONFLICT = "accepted", "rejected", "duplicate", "conflict"
-SKIP, REPLACE = "skip", "replace"  # on_existing: what to do with a row whose user is stored with other values
+SKIP, REPLACE = ON_EXISTING  # on_existing: what to do with a row whose user is stored with other values
 EXPORTABLE = frozenset({ACCEPTED, CONFLICT})  # rows whose passwords are kept (a conflict may be imported later)
 RETRIES = 5
 # The most characters of one value a rejected row keeps: well above every column's own limit

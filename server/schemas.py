@@ -16,11 +16,15 @@ from typing_extensions import NotRequired, TypedDict  # pydantic needs this one 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WrapValidator, field_validator, model_validator
 
 from addin.profiles import all_profiles
+from addin.rules.settings import ON_EXISTING
 
 from .limits import too_many_rows
 
 Status = Literal["accepted", "rejected", "duplicate", "conflict"]
-OnExisting = Literal["skip", "replace"]
+EXPORT_FILES = "How many files the batch's vendor export makes: " + "; ".join(
+    f"{p.title} takes at most {p.max_rows} users per file, so more are exported as a ZIP of such files"
+    for p in all_profiles().values() if p.max_rows)
+OnExisting = Literal[ON_EXISTING]  # type: ignore[valid-type]
 
 
 # What Excel hands over for one cell. Dates come as ISO text.
@@ -193,8 +197,7 @@ class BatchResult(BaseModel):
     rejected: int
     duplicates: int
     conflicts: int = Field(description="Rows whose user is stored with other values, not imported (on_existing=skip)")
-    export_files: int = Field(1, description="How many files the batch's vendor export makes: CommPeak takes at most 500 "
-                                             "users per file, so more are exported as a ZIP of files of 500")
+    export_files: int = Field(1, description=EXPORT_FILES)
     rows: list[RowOutcome]
 
 
@@ -214,8 +217,7 @@ class BatchSummary(BaseModel):
     passwords_until: dt.datetime | None = Field(
         None, description="While the batch's passwords are kept (encrypted) for its export: when they are erased")
     passwords_erased_at: dt.datetime | None = Field(None, description="When the batch's passwords were erased")
-    export_files: int = Field(1, description="How many files the batch's vendor export makes: CommPeak takes at most 500 "
-                                             "users per file, so more are exported as a ZIP of files of 500")
+    export_files: int = Field(1, description=EXPORT_FILES)
 
 
 class StoredRowOutcome(RowOutcome):

@@ -63,7 +63,14 @@ def parse_duration(text: str) -> dt.timedelta:
     if found is None:
         raise ValueError(f"{text!r} is not a duration: write it like 24h, 90m, 2d or 0")
     number, unit = float(found.group(1)), (found.group(2) or "h")[0].lower()
-    return dt.timedelta(seconds=number * _UNIT_SECONDS[unit])
+    seconds = number * _UNIT_SECONDS[unit]
+    if seconds > _LONGEST.total_seconds():  # also beyond what a date can be moved by
+        raise ValueError(f"{text!r} is longer than {_LONGEST.days} days: passwords are kept for the upload file, "
+                         "not for years")
+    return dt.timedelta(seconds=seconds)
+
+
+_LONGEST = dt.timedelta(days=3650)
 
 
 def database_url(url: str | None, instance_path: Path) -> str:

@@ -307,3 +307,9 @@ def test_a_log_that_could_not_be_truncated_is_truncated_by_the_next_sweep(app):
     Sweeper(lambda: new_session(app), engine_for(app)).sweep()  # nothing due: it owes the truncation only
     assert database not in passwords._scrub_owed
     assert Path(database + "-wal").stat().st_size == 0
+
+
+def test_a_retention_of_years_stops_a_command_with_one_line(app, runner, monkeypatch):
+    monkeypatch.setenv("ROSTERBOOK_PASSWORD_RETENTION", "9999999999d")  # a date cannot be moved that far
+    bad = runner.invoke(["token", "list"])
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and "longer than 3650 days" in bad.stderr

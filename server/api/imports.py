@@ -7,6 +7,7 @@ from flask import Response, current_app, g, request
 from sqlalchemy import func, select
 
 from addin.files.export import XLSX_TYPE, ZIP_TYPE
+from addin.profiles import all_profiles
 from addin.rules.collector import collector_paused
 
 from ..auth import key_scope
@@ -121,7 +122,8 @@ def withdraw_import(batch_id: int):
 @operation(bp, "GET", "/imports/<int:batch_id>/export", "The upload file the target system accepts", {
     200: ("The accepted rows in the vendor's file format (CSV, or XLSX for iPass names with international "
           "characters), with their passwords while the batch's passwords are kept; a ZIP of such files when there "
-          "are more rows than the vendor takes per file (CommPeak: 500).",
+          "are more rows than the vendor takes per file ("
+          + ", ".join(f"{p.title}: {p.max_rows}" for p in all_profiles().values() if p.max_rows) + ").",
           {"text/csv": {"type": "string"}, XLSX_TYPE: {"type": "string", "format": "binary"},
            ZIP_TYPE: {"type": "string", "format": "binary"}}),
     404: NOT_FOUND[1],

@@ -17,6 +17,7 @@ from addin.files.column_mapping import mapping_problem
 from addin.files.export import XLSX_TYPE
 from addin.profiles import all_profiles
 from addin.rules.collector import collector_paused
+from addin.rules.settings import ON_EXISTING
 
 from ..db import get_db
 from ..imports import BatchInvalid, IdempotencyConflict, submit_batch
@@ -168,7 +169,7 @@ def batch_limit_problem(summary: PageSummary) -> str | None:
 def on_existing_choice(summary: PageSummary) -> str:
     """The page's choice for users stored with other values: as sent, else as the file's template says."""
     chosen = request.form.get("on_existing")
-    return chosen if chosen in ("skip", "replace") else summary.on_existing
+    return chosen if chosen in ON_EXISTING else summary.on_existing
 
 
 def _kept(*names: str) -> tuple[dict[str, bytes], str, str]:

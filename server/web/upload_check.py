@@ -25,7 +25,7 @@ from addin.files.offline import FormatNotRecognised, check_table, choose_profile
 from addin.files.read_facts import read_lines
 from addin.files.readers import (CSV_SUFFIXES, SPREADSHEET_SUFFIXES, ReadOptions, Table, UnreadableFile, read_csv,
                                  read_workbook)
-from addin.profiles import UnknownProfile, get_profile
+from addin.profiles import UnknownProfile
 from addin.rules.columns import Profile
 from addin.rules.engine import Report, RowResult
 from addin.rules.findings import Level
@@ -68,10 +68,6 @@ class CheckedUpload:
         """What besides the bytes decides the import: the format and the choices made on the page
         (the same file checked with a phone region imports rows it could not import without)."""
         return self.options.key_context(self.profile.id)
-
-    @property
-    def valid_rows(self) -> list[RowResult]:
-        return [r for r in self.report.rows if r.ok]
 
     @property
     def annotated_name(self) -> str:
@@ -176,9 +172,7 @@ def check_upload(content: bytes, filename: str, options: UploadOptions, limits: 
     if not content:
         raise UploadProblem(f"{filename} is empty: choose the filled file and try again.")
     try:
-        reading = ReadOptions(options.sheet, options.header_row, options.encoding,
-                              get_profile(options.profile) if options.profile else None)
-        table = read_upload(content, filename, limits, reading)
+        table = read_upload(content, filename, limits, options.reading())
         profile, chosen_by = choose_profile(table, options.profile)
     except UnreadableFile as exc:
         raise UploadProblem(str(exc)) from None

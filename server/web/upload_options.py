@@ -62,7 +62,9 @@ class UploadOptions:
                    form.get("skip_hidden") in ("1", "on", "yes"))
 
     def reading(self) -> ReadOptions:
-        return ReadOptions(sheet=self.sheet, header_row=self.header_row, encoding=self.encoding)
+        """How to read the file: the sheet, header row and encoding chosen, and the format's columns."""
+        return ReadOptions(self.sheet, self.header_row, self.encoding,
+                           get_profile(self.profile) if self.profile else None)
 
     def overrides(self) -> dict[str, object]:
         return {"phone_region": self.region, "skip_hidden": self.skip_hidden or None}
