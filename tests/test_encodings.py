@@ -142,7 +142,10 @@ def test_text_beyond_ascii_only_far_down_a_large_file_is_still_found(tmp_path):
 
 def test_the_sample_is_bounded():
     line = "User,Wałęsa,Łukasz,lw@example.com,2001\r\n".encode("cp1250")
-    data = line * (4 * SAMPLE_BYTES // len(line))
+    # after the sample, lines that would make the whole file's guess another code page
+    tail = "User,Иванов,Пётр,pi@example.com,2002\r\n".encode("cp1251") * (8 * SAMPLE_BYTES // 40)
+    data = line * (SAMPLE_BYTES // len(line) + 1) + tail
+    assert guess_code_page(data).codec == "cp1251"  # what an unbounded guess would say
     assert guess_code_page(data[:SAMPLE_BYTES]).codec == "cp1250"
     found = detect(io.BytesIO(data))
     assert found.codec == "cp1250"
@@ -174,26 +177,20 @@ def test_a_wrong_encoding_named_is_said_with_the_line(tmp_path):
 
 # --------------------------------------------------------------------------- the upload page
 
-def upload(web, content: bytes, filename: str, **fields):
-    data = {"csrf_token": web.token("/upload"), "profile": "", "region": "", **fields,
-            "file": (io.BytesIO(content), filename)}
-    return web.post("/upload", data=data, content_type="multipart/form-data")
-
-
 def test_the_upload_page_reads_windows_1250_and_unicode_text(web):
-    page = upload(web, roster(["Łukasz Wałęsa", "Zdeněk Štěpánek"]).encode("cp1250"), "pl.csv")
+    page = web.upload(roster(["Łukasz Wałęsa", "Zdeněk Štěpánek"]).encode("cp1250"), "pl.csv")
     assert page.status_code == 200, page.text
     assert "Text read as Windows-1250 (Central European); values separated by commas." in page.text
-    page = upload(web, ("\ufeff" + roster(["Şükrü Öztürk"], "\t")).encode("utf-16-le"), "users.txt")
+    page = web.upload(("\ufeff" + roster(["Şükrü Öztürk"], "\t")).encode("utf-16-le"), "users.txt")
     assert page.status_code == 200 and "UTF-16 (Excel&#39;s Unicode Text)" in page.text
     assert "Import the 1 valid row" in page.text
 
 
 def test_the_upload_pages_encoding_field_overrides_the_guess(web):
     content = roster(["Žaneta Ļaviņa"]).encode("cp1257")
-    guessed = upload(web, content, "lv.csv").text
+    guessed = web.upload(content, "lv.csv").text
     assert "text encoding is not certain" in guessed
-    named = upload(web, content, "lv.csv", encoding="windows-1257").text
+    named = web.upload(content, "lv.csv", encoding="windows-1257").text
     assert "Windows-1257 (Baltic) as chosen" in named and "not certain" not in named
-    refused = upload(web, content, "lv.csv", encoding="klingon")
+    refused = web.upload(content, "lv.csv", encoding="klingon")
     assert refused.status_code == 400 and "not a text encoding" in refused.text

@@ -3,7 +3,6 @@ hidden (or filtered-out) row is reported as hidden, and --skip-hidden (the templ
 setting.skip_hidden, the upload page's choice) leaves such rows out."""
 from __future__ import annotations
 
-import io
 import json
 
 from openpyxl import Workbook, load_workbook
@@ -111,19 +110,13 @@ def test_a_workbooks_skip_hidden_setting_is_honoured(tmp_path):
 
 # --------------------------------------------------------------------------- the upload page
 
-def upload(web, content: bytes, filename: str, **fields):
-    data = {"csrf_token": web.token("/upload"), "profile": "pbx", "region": "", **fields,
-            "file": (io.BytesIO(content), filename)}
-    return web.post("/upload", data=data, content_type="multipart/form-data")
-
-
 def test_the_upload_page_names_merges_and_hidden_rows_and_can_leave_them_out(web, tmp_path):
     content = staff(tmp_path / "s.xlsx", merged=["A3:A4"], hidden=[5]).read_bytes()
-    page = upload(web, content, "s.xlsx").text.replace("&#39;", "'")
+    page = web.upload(content, "s.xlsx", "pbx").text.replace("&#39;", "'")
     assert "(A3:A4 are merged: only A3 holds a value; unmerge the cells and fill in each one)" in page
     assert "This row is hidden in the sheet (or filtered out)" in page
     assert "is also in row 5 (hidden)" in page and "Import the 2 valid rows" in page
-    left_out = upload(web, content, "s.xlsx", skip_hidden="1").text
+    left_out = web.upload(content, "s.xlsx", "pbx", skip_hidden="1").text
     assert "Row 5 is hidden in the sheet (or filtered out): left out, as asked." in left_out
     assert "Import the 3 valid rows" in left_out and "(hidden)" not in left_out
 

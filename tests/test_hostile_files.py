@@ -7,7 +7,6 @@ and not a benchmark: issue 12's budget for 100,000 rows.
 """
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -16,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests import hostile_files as hostile
-from tests.web_client import WebClient, admin, web  # noqa: F401
+from tests.cli import ROSTERBOOK
+from tests.web_client import admin, web  # noqa: F401
 
-ROSTERBOOK = Path(sys.executable).with_name("rosterbook")
 MEMORY_BOUND_MB = 400  # issue 12: an .xlsx of 100,000 rows must be checked in less
 # Runs the command and prints the peak RSS of it (its children's rusage) after its own output.
 _MEASURED = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
@@ -100,11 +99,6 @@ def test_a_csv_over_the_size_limit_is_refused_before_reading(tmp_path):
 
 # --------------------------------------------------------------------------- the upload page
 
-def upload(client: WebClient, content: bytes, filename: str, profile: str = "pbx"):
-    data = {"csrf_token": client.token("/upload"), "profile": profile, "file": (io.BytesIO(content), filename)}
-    return client.post("/upload", data=data, content_type="multipart/form-data")
-
-
 @pytest.mark.parametrize("make, name, words", [
     (hostile.dimension_bomb, "users.xlsx", "at most 200 columns"),
     (hostile.far_row_bomb, "users.xlsx", "more than 50,001 rows"),
@@ -115,7 +109,7 @@ def upload(client: WebClient, content: bytes, filename: str, profile: str = "pbx
 ], ids=["A1:XFD1048576", "last row", "mismatched tag", "&#1;", "shared string", "a million columns"])
 def test_the_upload_page_refuses_them_with_the_same_message(web, tmp_path, make, name, words):
     content = make(tmp_path / name).read_bytes()
-    answer = upload(web, content, name)
+    answer = web.upload(content, name, "pbx")
     assert answer.status_code == 400, answer.text[:2000]
     assert words in answer.text and len(answer.data) < 20_000
 
@@ -124,7 +118,7 @@ def test_the_result_page_does_not_grow_with_the_file(web):
     """Every row has an error and the header four unknown columns: the page lists a bounded number."""
     def page(rows: int) -> str:
         lines = ["Type,LastName,Extra1,Extra2,Extra3,Extra4"] + [f"Robot,Poe{i},a,b,c,d" for i in range(rows)]
-        answer = upload(web, "\r\n".join(lines).encode(), f"{rows}.csv")
+        answer = web.upload("\r\n".join(lines).encode(), f"{rows}.csv", "pbx")
         assert answer.status_code == 200 and "which column is which?" in answer.text
         answer = web.press(answer.text, "Check with these columns")  # the extra columns are not imported
         assert answer.status_code == 200

@@ -4,7 +4,6 @@ Closer tests of each part: test_phone_table, test_headers, test_encodings, test_
 test_hidden_and_merged, test_upload_columns, test_cli_admin."""
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
@@ -16,12 +15,6 @@ from addin.rules.settings import CONF_SHEET, PROFILE_KEY
 from tests.cli import ROSTERBOOK, run_validate, write_csv
 from tests.conftest import EXAMPLES, ROOT
 from tests.web_client import admin, forms, web  # noqa: F401
-
-
-def upload(web, content: bytes, filename: str, **fields):
-    data = {"csrf_token": web.token("/upload"), "profile": "", "region": "", **fields,
-            "file": (io.BytesIO(content), filename)}
-    return web.post("/upload", data=data, content_type="multipart/form-data")
 
 
 def text(page) -> str:
@@ -56,10 +49,10 @@ def test_phones_without_a_country_code_are_not_given_the_us_code_cli(tmp_path):
 
 
 def test_phones_without_a_country_code_are_not_given_the_us_code_upload(web):
-    page = text(upload(web, PANEL.encode(), "panel.csv", profile="controlpanel"))
+    page = text(web.upload(PANEL.encode(), "panel.csv", profile="controlpanel"))
     assert not any(w in page for w in WRONG)
     assert "France '+33612345678'" in page and "<strong>0</strong> repairs" in page
-    page = text(upload(web, PANEL.encode(), "panel.csv", profile="controlpanel", region="FR"))
+    page = text(web.upload(PANEL.encode(), "panel.csv", profile="controlpanel", region="FR"))
     assert "'+33612345678' (was '06 12 34 56 78')" in page
 
 
@@ -79,7 +72,7 @@ def test_windows_1250_is_not_read_as_windows_1252_cli(tmp_path):
 
 
 def test_windows_1250_is_not_read_as_windows_1252_upload(web):
-    page = text(upload(web, POLISH.encode("cp1250"), "pl.csv"))
+    page = text(web.upload(POLISH.encode("cp1250"), "pl.csv"))
     assert "Windows-1250 (Central European)" in page and "Import the 1 valid row" in page
 
 
@@ -93,7 +86,7 @@ def test_unicode_text_is_read_cli(tmp_path):
 
 
 def test_unicode_text_is_read_upload(web):
-    page = upload(web, UNICODE_TEXT.encode("utf-16-le"), "users.txt")
+    page = web.upload(UNICODE_TEXT.encode("utf-16-le"), "users.txt")
     assert page.status_code == 200
     page = text(page)
     assert "Every row is OK" not in page and "Type: " in page and "Import the 1 valid row" in page
@@ -115,7 +108,7 @@ def test_header_spellings_are_the_columns_cli(tmp_path, email):
 
 
 def test_header_spellings_are_the_columns_upload(web):
-    page = text(upload(web, IPLUM_SPELLINGS.encode(), "h.csv"))
+    page = text(web.upload(IPLUM_SPELLINGS.encode(), "h.csv"))
     assert "checked as iPlum" in page and "Import the 2 valid rows" in page and "is missing" not in page
 
 
@@ -137,7 +130,7 @@ def test_misspelt_headers_say_what_they_meant_cli(tmp_path):
 
 @pytest.mark.parametrize("content, name, column", [(SKILGROUP, "s.csv", "skill_group"), (TRAILEND, "t.csv", "trial_end")])
 def test_misspelt_headers_are_proposed_as_what_they_meant_upload(web, content, name, column):
-    step = upload(web, content.encode(), name)
+    step = web.upload(content.encode(), name)
     [form] = [f for f in forms(step.text) if "Check with these columns" in f.buttons]
     assert column in form.fields.values()
     result = text(web.press(step.text, "Check with these columns"))
@@ -165,7 +158,7 @@ def test_the_users_sheet_and_header_row_are_found_and_named_cli(tmp_path):
 
 
 def test_the_users_sheet_and_header_row_are_found_and_named_upload(web, tmp_path):
-    page = text(upload(web, cover_and_title(tmp_path / "c.xlsx").read_bytes(), "c.xlsx"))
+    page = text(web.upload(cover_and_title(tmp_path / "c.xlsx").read_bytes(), "c.xlsx"))
     assert "Import the 1 valid row" in page and "Sheet 'Users'" in page and "Header on row 2" in page
 
 
@@ -198,9 +191,9 @@ def test_merged_and_hidden_rows_are_said_cli(tmp_path):
 
 def test_merged_and_hidden_rows_are_said_upload(web, tmp_path):
     content = merged_and_hidden(tmp_path / "m.xlsx").read_bytes()
-    page = text(upload(web, content, "m.xlsx"))
+    page = text(web.upload(content, "m.xlsx"))
     assert "A2:A3 are merged: only A2 holds a value" in page and "is also in row 4 (hidden)" in page
-    left_out = text(upload(web, content, "m.xlsx", skip_hidden="1"))
+    left_out = text(web.upload(content, "m.xlsx", skip_hidden="1"))
     assert "Row 4 is hidden in the sheet (or filtered out): left out, as asked." in left_out
     assert "Import the 1 valid row" in left_out
 
@@ -217,9 +210,9 @@ def test_the_examples_name_their_format_cli(tmp_path):
 
 
 def test_the_examples_name_their_format_upload(web):
-    page = text(upload(web, (EXAMPLES / "pbx.xlsx").read_bytes(), "pbx.xlsx"))
+    page = text(web.upload((EXAMPLES / "pbx.xlsx").read_bytes(), "pbx.xlsx"))
     assert "pbx.xlsx: checked as Hosted PBX" in page
-    assert "checked as iPlum" in text(upload(web, (EXAMPLES / "iplum.xlsx").read_bytes(), "i.xlsx", profile="IPlum"))
+    assert "checked as iPlum" in text(web.upload((EXAMPLES / "iplum.xlsx").read_bytes(), "i.xlsx", profile="IPlum"))
 
 
 def test_a_file_with_only_a_header_is_an_error_cli(tmp_path):
@@ -228,7 +221,7 @@ def test_a_file_with_only_a_header_is_an_error_cli(tmp_path):
 
 
 def test_a_file_with_only_a_header_is_an_error_upload(web):
-    page = upload(web, b"Type,LastName,Extension\r\n", "e.csv")
+    page = web.upload(b"Type,LastName,Extension\r\n", "e.csv")
     assert page.status_code == 400 and "has no rows under its header" in page.text
 
 
@@ -244,7 +237,7 @@ def test_the_summary_says_what_was_fixed_cli(tmp_path):
 
 
 def test_the_summary_says_what_was_fixed_upload(web):
-    page = text(upload(web, FIXES.encode(), "f.csv"))
+    page = text(web.upload(FIXES.encode(), "f.csv"))
     assert "<strong>18</strong> repairs" in page and "(was 'u8@EXAMPLE.com')" in page
 
 
@@ -273,7 +266,7 @@ def test_scientific_notation_in_a_digits_only_column_asks_for_no_plus_cli(tmp_pa
 
 
 def test_scientific_notation_in_a_digits_only_column_asks_for_no_plus_upload(web):
-    page = text(upload(web, PBX_SCIENTIFIC.encode(), "p.csv"))
+    page = text(web.upload(PBX_SCIENTIFIC.encode(), "p.csv"))
     home = next(item for item in page.split("</li>") if "HomePhone:" in item)
     assert "scientific notation" in home and "starting with +" not in home
 
@@ -290,8 +283,8 @@ def test_iplums_phone_region_does_what_it_says_cli(tmp_path):
 
 
 def test_iplums_phone_region_does_what_it_says_upload(web):
-    assert "United States '+14155550123'" in text(upload(web, IPLUM_NATIONAL.encode(), "n.csv"))
-    assert "'+14155550123' (was '4155550123')" in text(upload(web, IPLUM_NATIONAL.encode(), "n.csv", region="US"))
+    assert "United States '+14155550123'" in text(web.upload(IPLUM_NATIONAL.encode(), "n.csv"))
+    assert "'+14155550123' (was '4155550123')" in text(web.upload(IPLUM_NATIONAL.encode(), "n.csv", region="US"))
 
 
 def test_what_the_readme_says_of_passwords_is_true(tmp_path):

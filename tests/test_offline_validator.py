@@ -12,21 +12,9 @@ import xlsxwriter
 import xlwings
 from openpyxl import load_workbook
 
+from tests.cli import ROSTERBOOK, write_csv
+from tests.cli import run_validate as run
 from tests.conftest import EXAMPLES
-
-ROSTERBOOK = Path(sys.executable).with_name("rosterbook")
-
-
-def run(*args, check_exit=None):
-    done = subprocess.run([str(ROSTERBOOK), "validate", *map(str, args)], capture_output=True, text=True, timeout=120)
-    if check_exit is not None:
-        assert done.returncode == check_exit, done.stdout + done.stderr
-    return done
-
-
-def write_csv(path: Path, text: str, encoding="utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 class TestExitStatusAndJson:

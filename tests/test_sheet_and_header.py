@@ -3,7 +3,6 @@ first, a title above the header), named with --sheet / --header-row (and the upl
 and said in every report."""
 from __future__ import annotations
 
-import io
 import json
 import shutil
 
@@ -139,15 +138,9 @@ def test_an_example_says_its_sheet_and_row(tmp_path):
 
 # --------------------------------------------------------------------------- the upload page
 
-def upload(web, content: bytes, filename: str, **fields):
-    data = {"csrf_token": web.token("/upload"), "profile": "", "region": "", **fields,
-            "file": (io.BytesIO(content), filename)}
-    return web.post("/upload", data=data, content_type="multipart/form-data")
-
-
 def test_the_upload_page_finds_the_sheet_and_row_and_says_which(web, tmp_path):
     content = covered_workbook(tmp_path / "staff.xlsx").read_bytes()
-    page = upload(web, content, "staff.xlsx")
+    page = web.upload(content, "staff.xlsx")
     assert page.status_code == 200, page.text
     text = page.text.replace("&#39;", "'")
     assert "staff.xlsx: checked as Hosted PBX" in text and "Import the 2 valid rows" in text
@@ -157,11 +150,11 @@ def test_the_upload_page_finds_the_sheet_and_row_and_says_which(web, tmp_path):
 
 def test_the_upload_pages_sheet_and_header_fields(web, tmp_path):
     content = covered_workbook(tmp_path / "staff.xlsx").read_bytes()
-    page = upload(web, content, "staff.xlsx", profile="pbx", sheet="Staff", header_row="2").text
+    page = web.upload(content, "staff.xlsx", profile="pbx", sheet="Staff", header_row="2").text
     assert "Sheet &#39;Staff&#39;, as chosen." in page and "Header on row 2, as chosen (" in page, page[-3000:]
-    refused = upload(web, content, "staff.xlsx", profile="pbx", sheet="Nope")
+    refused = web.upload(content, "staff.xlsx", profile="pbx", sheet="Nope")
     assert refused.status_code == 400 and "has no sheet &#39;Nope&#39;" in refused.text
-    bad_row = upload(web, content, "staff.xlsx", header_row="two")
+    bad_row = web.upload(content, "staff.xlsx", header_row="two")
     assert bad_row.status_code == 400 and "give its row number" in bad_row.text
 
 

@@ -17,12 +17,6 @@ COMMPEAK = ("Username,Email,Virtual Extension,Role,Skilgroup,Notes\r\n"
             "agent.two,two@example.com,1002,3,8,second\r\n")
 
 
-def upload(web, content: bytes, filename: str, **fields):
-    data = {"csrf_token": web.token("/upload"), "profile": "", "region": "", **fields,
-            "file": (io.BytesIO(content), filename)}
-    return web.post("/upload", data=data, content_type="multipart/form-data")
-
-
 def chosen(html: str) -> dict[str, str]:
     [form] = [f for f in forms(html) if "Check with these columns" in f.buttons]
     return {name: value for name, value in form.fields.items() if name.startswith("column-")}
@@ -34,7 +28,7 @@ def stored_values(app) -> list[dict]:
 
 
 def test_unknown_headers_lead_to_the_mapping_step_prefilled_from_the_suggestions(web):
-    step = upload(web, COMMPEAK.encode(), "agents.csv")
+    step = web.upload(COMMPEAK.encode(), "agents.csv")
     assert step.status_code == 200
     page = step.text.replace("&#39;", "'")
     assert "agents.csv: which column is which?" in page and "Nothing is imported yet" in page
@@ -44,7 +38,7 @@ def test_unknown_headers_lead_to_the_mapping_step_prefilled_from_the_suggestions
 
 
 def test_the_mapping_is_applied_shown_and_used_by_the_copy_and_the_import(app, web):
-    step = upload(web, COMMPEAK.encode(), "agents.csv").text
+    step = web.upload(COMMPEAK.encode(), "agents.csv").text
     result = web.press(step, "Check with these columns")
     assert result.status_code == 200
     page = result.text.replace("&#39;", "'")
@@ -62,7 +56,7 @@ def test_the_mapping_is_applied_shown_and_used_by_the_copy_and_the_import(app, w
 
 
 def test_a_column_chosen_twice_is_asked_again(web):
-    step = upload(web, COMMPEAK.encode(), "agents.csv").text
+    step = web.upload(COMMPEAK.encode(), "agents.csv").text
     again = web.press(step, "Check with these columns", **{"column-5": "skill_group"})
     assert again.status_code == 422
     assert "Columns E and F are both set to &#39;Skill Group&#39;: choose it for one of them only." in again.text
@@ -70,7 +64,7 @@ def test_a_column_chosen_twice_is_asked_again(web):
 
 
 def test_another_mapping_reads_the_columns_another_way(app, web):
-    step = upload(web, COMMPEAK.encode(), "agents.csv").text
+    step = web.upload(COMMPEAK.encode(), "agents.csv").text
     result = web.press(step, "Check with these columns", **{"column-4": "", "column-5": "tag"}).text
     assert "Column E, &#39;Skilgroup&#39;: not imported." in result
     assert "Column F, &#39;Notes&#39;: read as &#39;Tag&#39;." in result
@@ -80,8 +74,8 @@ def test_another_mapping_reads_the_columns_another_way(app, web):
 
 
 def test_the_same_file_mapped_otherwise_is_another_import(app, web):
-    first = web.press(upload(web, COMMPEAK.encode(), "agents.csv").text, "Check with these columns").text
-    second = web.press(upload(web, COMMPEAK.encode(), "agents.csv").text, "Check with these columns",
+    first = web.press(web.upload(COMMPEAK.encode(), "agents.csv").text, "Check with these columns").text
+    second = web.press(web.upload(COMMPEAK.encode(), "agents.csv").text, "Check with these columns",
                        **{"column-4": ""}).text
     one = web.press(first, "Import").headers["Location"]
     two = web.press(second, "Import").headers["Location"]
@@ -90,5 +84,5 @@ def test_the_same_file_mapped_otherwise_is_another_import(app, web):
 
 def test_a_header_that_matches_goes_straight_to_the_result(web):
     content = "Username,E-Mail,Virtual Extension,Role ID\r\nagent.one,one@example.com,1001,3\r\n".encode()
-    page = upload(web, content, "agents.csv", profile="commpeak").text
+    page = web.upload(content, "agents.csv", profile="commpeak").text
     assert "agents.csv: checked as CommPeak" in page and "which column is which" not in page

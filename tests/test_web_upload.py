@@ -26,14 +26,8 @@ from tests.web_client import ADMIN, WebClient, admin, create_admin, form_with_bu
 PROFILES = list(all_profiles())
 
 
-def upload(client: WebClient, content: bytes, filename: str, profile: str = "", region: str = ""):
-    data = {"csrf_token": client.token("/upload"), "profile": profile, "region": region,
-            "file": (io.BytesIO(content), filename)}
-    return client.post("/upload", data=data, content_type="multipart/form-data")
-
-
 def upload_example(client: WebClient, profile_id: str):
-    answer = upload(client, (EXAMPLES / f"{profile_id}.xlsx").read_bytes(), f"{profile_id}.xlsx", profile_id)
+    answer = client.upload((EXAMPLES / f"{profile_id}.xlsx").read_bytes(), f"{profile_id}.xlsx", profile_id)
     assert answer.status_code == 200, answer.text
     return answer
 
@@ -158,8 +152,8 @@ def test_the_same_file_from_another_admin_points_to_the_first_import(app, web):
 
 def test_rows_imported_earlier_are_reported_as_duplicates(app, web):
     header = "Username,Password,Plan name,Firstname,Middlename,Lastname,Admin?,Email,Phone,Description,Enabled?\r\n"
-    web.press(upload(web, (header + "ann,pw-one\r\n").encode(), "first.csv", "controlpanel").text, "Import")
-    answer = web.press(upload(web, (header + "ann,pw-two\r\nbob,pw-three\r\n").encode(), "second.csv",
+    web.press(web.upload((header + "ann,pw-one\r\n").encode(), "first.csv", "controlpanel").text, "Import")
+    answer = web.press(web.upload((header + "ann,pw-two\r\nbob,pw-three\r\n").encode(), "second.csv",
                               "controlpanel").text, "Import")
     text = web.get(answer.headers["Location"]).text
     assert "1 imported, 1 duplicate (imported before, not again)" in text
@@ -168,7 +162,7 @@ def test_rows_imported_earlier_are_reported_as_duplicates(app, web):
 
 def test_a_headerless_csv_with_passwords_keeps_them_only_encrypted(app, web):
     content = "ann,Secret-Pass-1,basic\r\nbob,Secret-Pass-2,,Bob,,Builder,1\r\nbad user,Secret-Pass-3\r\n".encode()
-    page = upload(web, content, "users.csv", "controlpanel").text
+    page = web.upload(content, "users.csv", "controlpanel").text
     assert "Import the 2 valid rows" in page
     answer = web.press(page, "Import")
     assert answer.status_code == 302
@@ -194,7 +188,7 @@ def test_a_filled_template_says_its_own_format(web, tmp_path):
             sheet.cell(header + offset, column, value)
     out = io.BytesIO()
     book.save(out)
-    page = upload(web, out.getvalue(), "team.xlsm", profile="").text  # format: as the template says
+    page = web.upload(out.getvalue(), "team.xlsm", profile="").text  # format: as the template says
     assert "checked as iPlum" in page and "Import the 1 valid row<" in page
 
 
@@ -208,7 +202,7 @@ def test_a_filled_template_says_its_own_format(web, tmp_path):
     ("users.csv", "ß".encode("utf-16-le"), "iplum", "not a text file"),
 ])
 def test_a_file_that_cannot_be_checked_gets_a_message_and_nothing_is_stored(app, web, filename, content, profile, message):
-    answer = upload(web, content, filename, profile)
+    answer = web.upload(content, filename, profile)
     assert answer.status_code == 400
     assert message in answer.text.replace("&#39;", "'")
     assert 'enctype="multipart/form-data"' in answer.text  # the form again, to choose another file
@@ -223,9 +217,9 @@ def test_no_file_chosen(web):
 def test_a_file_over_the_limit_is_refused_with_the_limit(app, web):
     app.config["MAX_CONTENT_LENGTH"] = 200 * 1024
     big = b"Email,Name\r\n" + b"a@example.com,Ann\r\n" * 10300  # about 196 KB: over what the page takes
-    answer = upload(web, big, "big.csv", "iplum")
+    answer = web.upload(big, "big.csv", "iplum")
     assert answer.status_code == 413 and "is larger than 0.2 MB" in answer.text
-    huge = upload(web, big * 2, "huge.csv", "iplum")  # over the whole request limit
+    huge = web.upload(big * 2, "huge.csv", "iplum")  # over the whole request limit
     assert huge.status_code == 413 and "larger than the server accepts" in huge.text
 
 
@@ -238,7 +232,7 @@ def test_a_damaged_form_is_refused(app, web):
 
 
 def test_problems_with_the_whole_file_block_the_import(app, web):
-    page = upload(web, b"Phone #,Name\r\n+14081231234,Ann\r\n", "users.csv", "iplum").text
+    page = web.upload(b"Phone #,Name\r\n+14081231234,Ann\r\n", "users.csv", "iplum").text
     assert "Problems with the whole file" in page and "Required column" in page
     assert "Import is not possible" in page
     form, _ = form_with_button(page, "Download")
@@ -248,7 +242,7 @@ def test_problems_with_the_whole_file_block_the_import(app, web):
 
 
 def test_a_file_without_a_valid_row_offers_no_import(app, web):
-    page = upload(web, b"iPlum ID (phone/email),Phone #,Email,Name\r\nsms,,a@example.com,Ann\r\n", "users.csv", "iplum").text
+    page = web.upload(b"iPlum ID (phone/email),Phone #,Email,Name\r\nsms,,a@example.com,Ann\r\n", "users.csv", "iplum").text
     assert "No row is free of errors yet" in page
     form, _ = form_with_button(page, "Download")
     answer = web.post("/upload/import", data=form.fields)
@@ -277,7 +271,7 @@ def test_the_page_carries_only_an_id_and_a_key_and_the_server_keeps_the_upload_s
     lines = ["Type,LastName,Email", "User,Unmistakable-Name,a@example.com"] + [f"User,Poe,p{i}@example.com"
                                                                                  for i in range(3000)]
     content = "\r\n".join(lines).encode()
-    page = upload(web, content, "users.csv", "pbx")
+    page = web.upload(content, "users.csv", "pbx")
     assert page.status_code == 200 and len(page.data) < 20_000 < len(content)  # every row is OK: nothing listed
     form, _ = form_with_button(page.text, "Import")
     assert set(form.fields) == {"csrf_token", "upload", "key", "on_existing"}  # the file is not in it
@@ -306,11 +300,11 @@ FRENCH_DID = b"Type,LastName,Extension,IncomingDID\r\nUser,Dupont,2001,06 12 34 
 
 
 def test_the_phone_region_field_completes_national_numbers_and_the_import_keeps_them(app, web):
-    without = upload(web, FRENCH_DID, "fr.csv").text  # no format chosen: recognised by the header row
+    without = web.upload(FRENCH_DID, "fr.csv").text  # no format chosen: recognised by the header row
     assert "checked as Hosted PBX" in without and "recognised by the file's header row" in without
     assert "has no country code" in without and "France &#39;+33612345678&#39;" in without
     assert "Import the" not in without
-    page = upload(web, FRENCH_DID, "fr.csv", region="fr").text
+    page = web.upload(FRENCH_DID, "fr.csv", region="fr").text
     assert "completed with the country code of FR" in page and "Import the 1 valid row<" in page
     assert "(was &#39;06 12 34 56 78&#39;)" in page
     checked = web.press(page, "Download the checked workbook")
@@ -323,6 +317,6 @@ def test_the_phone_region_field_completes_national_numbers_and_the_import_keeps_
 
 
 def test_an_unknown_phone_region_is_refused_on_the_form(app, web):
-    answer = upload(web, FRENCH_DID, "fr.csv", "pbx", region="XX")
+    answer = web.upload(FRENCH_DID, "fr.csv", "pbx", region="XX")
     assert answer.status_code == 400 and "is not a country code for phone numbers" in answer.text
     assert 'value="XX"' in answer.text and batches(app) == []

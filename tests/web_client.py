@@ -5,6 +5,7 @@ Test modules import the fixtures they use from here (`from tests.web_client impo
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -113,6 +114,12 @@ class WebClient:
 
     def token(self, path: str = "/") -> str:
         return csrf_token(self.client.get(path).text)
+
+    def upload(self, content: bytes, filename: str, profile: str = "", region: str = "", **fields):
+        """Send a file from the Check a file page, with its form's other fields."""
+        data = {"csrf_token": self.token("/upload"), "profile": profile, "region": region, **fields,
+                "file": (io.BytesIO(content), filename)}
+        return self.client.post("/upload", data=data, content_type="multipart/form-data")
 
     def press(self, html: str, button: str, **extra):
         """Submit the form holding BUTTON, as the browser would, with extra fields."""
