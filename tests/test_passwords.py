@@ -12,28 +12,16 @@ import requests
 from sqlalchemy import select, text, update
 
 from server.db import engine_for, new_session, session_scope
-from server.exports import ExportRefused, batch_export
-from server.imports import submit_batch
+from server.exports import ExportRefused
 from server.models import Batch, utcnow
 from server.passwords import KEY_FILE, PasswordKeeper, PasswordsUnreadable, Sweeper, decode_key, keeper, new_key
 from tests.plugin_server import make_app
 from tests.server_rows import example_rows
+from tests.server_store import export_text as export
+from tests.server_store import stored_batch as batch
+from tests.server_store import submit
 
 SECRETS = ["Pw-0-secret", "Pw-1-secret", "Pw-2-secret"]
-
-
-def submit(app, profile_id, rows, passwords: PasswordKeeper | None = None, key=None):
-    session = new_session(app)
-    try:
-        return submit_batch(session, profile_id, rows, idempotency_key=key, submitted_by="password-test",
-                            passwords=passwords or keeper(app))
-    finally:
-        session.close()
-
-
-def export(app, batch_id: int, passwords: PasswordKeeper | None = None) -> str:
-    with session_scope(app) as session:
-        return batch_export(session, session.get(Batch, batch_id), passwords or keeper(app)).content.decode("utf-8")
 
 
 def dump(app) -> str:
@@ -42,12 +30,6 @@ def dump(app) -> str:
         tables = [t for t in ("api_tokens", "admins", "batches", "batch_rows")]
         return "\n".join(str(tuple(row)) for table in tables for row in connection.execute(text(f"SELECT * FROM {table}")))
 
-
-def batch(app, batch_id: int) -> Batch:
-    with session_scope(app) as session:
-        found = session.get(Batch, batch_id)
-        found.passwords  # noqa: B018 - loaded before the session closes
-        return found
 
 
 def test_passwords_are_sealed_for_the_export_and_never_stored_in_clear(store_app):

@@ -13,24 +13,14 @@ import requests
 from sqlalchemy import func, select
 
 from addin.profiles import get_profile
-from server.db import new_session, session_scope
-from server.exports import batch_export
-from server.imports import IdempotencyConflict, request_hash, submit_batch
+from server.db import session_scope
+from server.imports import IdempotencyConflict, request_hash
 from server.models import Batch, BatchRow
-from server.passwords import keeper
 from server.versions import ReplaceRefused, histories, import_conflict
 from tests.plugin_xlwings import WorkbookModel, authorization, control_panel_rows, grid
 from tests.server_rows import example_rows
+from tests.server_store import export_text, submit
 from tests.web_client import WebClient, create_admin
-
-
-def submit(app, profile_id, rows, on_existing="skip", key=None, who="versions-test"):
-    session = new_session(app)
-    try:
-        return submit_batch(session, profile_id, rows, idempotency_key=key, key_scope=f"token:{who}" if key else None,
-                            submitted_by=who, passwords=keeper(app), on_existing=on_existing)
-    finally:
-        session.close()
 
 
 def stored(app, **where) -> list[BatchRow]:
@@ -39,11 +29,6 @@ def stored(app, **where) -> list[BatchRow]:
         for name, value in where.items():
             query = query.where(getattr(BatchRow, name) == value)
         return list(session.scalars(query))
-
-
-def export_text(app, batch_id) -> str:
-    with session_scope(app) as session:
-        return batch_export(session, session.get(Batch, batch_id), keeper(app)).content.decode("utf-8")
 
 
 def test_a_stored_user_with_other_values_is_a_conflict_listing_the_differences(store_app):

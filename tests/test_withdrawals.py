@@ -10,41 +10,20 @@ import requests
 from sqlalchemy import select
 
 from addin.profiles import get_profile
-from server.db import new_session, session_scope
-from server.exports import batch_export
-from server.imports import submit_batch
-from server.models import Batch, BatchRow
-from server.passwords import keeper
+from server.db import session_scope
+from server.models import BatchRow
 from server.versions import ReplaceRefused, histories, import_conflict
 from server.withdrawals import NothingToWithdraw, withdraw_batch, withdraw_user
 from tests.server_rows import example_rows
+from tests.server_store import export_text
+from tests.server_store import stored_batch as batch
+from tests.server_store import submit
 from tests.web_client import WebClient, create_admin
-
-
-def submit(app, profile_id, rows):
-    session = new_session(app)
-    try:
-        return submit_batch(session, profile_id, rows, idempotency_key=None, submitted_by="withdraw-test",
-                            passwords=keeper(app))
-    finally:
-        session.close()
 
 
 def rows_of(app, batch_id) -> list[BatchRow]:
     with session_scope(app) as session:
         return list(session.scalars(select(BatchRow).where(BatchRow.batch_id == batch_id).order_by(BatchRow.position)))
-
-
-def batch(app, batch_id) -> Batch:
-    with session_scope(app) as session:
-        found = session.get(Batch, batch_id)
-        found.passwords  # noqa: B018 - loaded before the session closes
-        return found
-
-
-def export_lines(app, batch_id) -> list[str]:
-    with session_scope(app) as session:
-        return batch_export(session, session.get(Batch, batch_id), keeper(app)).content.decode().splitlines()
 
 
 def test_a_withdrawn_batch_frees_its_logins_and_leaves_its_rows_marked(store_app):
@@ -60,10 +39,10 @@ def test_a_withdrawn_batch_frees_its_logins_and_leaves_its_rows_marked(store_app
     found = batch(store_app, first.batch_id)
     assert (found.accepted, found.withdrawn, found.withdrawn_by) == (3, 3, "bob")
     assert found.passwords is None and found.passwords_erased_at is not None  # no file needs them now
-    assert export_lines(store_app, first.batch_id) == []
+    assert export_text(store_app, first.batch_id).splitlines() == []
     again = submit(store_app, "controlpanel", example_rows("controlpanel", 3))  # the logins are free again
     assert again.accepted == 3
-    assert export_lines(store_app, again.batch_id)[0].startswith("user0,Pw-0-secret,")
+    assert export_text(store_app, again.batch_id).splitlines()[0].startswith("user0,Pw-0-secret,")
     with session_scope(store_app) as session:
         versions = histories(session, get_profile("controlpanel"), ["user0"])["user0"]
     assert [(v.batch_id, v.current, v.withdrawn_by) for v in versions] == [
@@ -80,7 +59,7 @@ def test_one_user_is_withdrawn_by_login_whatever_its_case(store_app):
         with pytest.raises(NothingToWithdraw):
             withdraw_user(session, "commpeak", "nobody", "api-user")
     assert batch(store_app, first.batch_id).withdrawn == 1
-    assert [line.split(",")[0] for line in export_lines(store_app, first.batch_id)[1:]] == ["agent0"]
+    assert [line.split(",")[0] for line in export_text(store_app, first.batch_id).splitlines()[1:]] == ["agent0"]
     assert submit(store_app, "commpeak", example_rows("commpeak", 2)).accepted == 1  # agent1 again; agent0 stored
 
 
