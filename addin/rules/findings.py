@@ -5,11 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+from .cells import to_text
 
 
 class Level(StrEnum):
@@ -33,7 +29,7 @@ class Finding:
         was changed, or the value is a password)."""
         if self.level is not Level.FIXED or self.fixed_value is None or self.value is None:
             return None
-        return f"rosterbook repaired this cell. It held: {_as_text(self.value)}"
+        return f"rosterbook repaired this cell. It held: {to_text(self.value)}"
 
     def as_dict(self) -> dict[str, Any]:
         value = self.value

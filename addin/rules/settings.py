@@ -43,15 +43,19 @@ def profile_settings(profile: Profile, conf: Mapping[str, Any]) -> dict[str, Any
     return settings
 
 
+class SettingProblem(ValueError):
+    """A template setting that cannot be used as it is written; the message tells the admin what to write."""
+
+
 def on_existing(conf: Mapping[str, Any]) -> str | None:
     """The workbook's choice for rows whose user is stored with other values (None: it does not
-    say, the server's default applies). Another value raises ValueError, worded for the admin."""
+    say, the server's default applies). Another value raises SettingProblem, worded for the admin."""
     raw = conf.get(ON_EXISTING_KEY)
     if raw is None or str(raw).strip() == "":
         return None
     value = str(raw).strip().casefold()
     if value not in ON_EXISTING:
-        raise ValueError(f"{ON_EXISTING_KEY} on the {CONF_SHEET} sheet is {str(raw).strip()!r}: write skip or "
+        raise SettingProblem(f"{ON_EXISTING_KEY} on the {CONF_SHEET} sheet is {str(raw).strip()!r}: write skip or "
                          "replace next to it (right-click a sheet tab > Unhide to see the sheet).")
     return value
 

@@ -18,6 +18,7 @@ from typing import Any
 from ..rules.annotations import MARK_FOR_LEVEL, NO_MARK
 from ..rules.columns import header_token
 from ..rules.import_request import import_request
+from ..rules.settings import SettingProblem
 from .validation import (IMPORTED_PREFIX, RowMarks, SheetCheck, annotation_writes, change_writes, file_errors,
                          file_problem_lines)
 from .writes import Alert, Plan
@@ -150,7 +151,7 @@ def submission_plan(check: SheetCheck, send: Sender, workbook: str, conf: Mappin
     else:
         try:
             outbox = import_body(check, workbook, conf)
-        except ValueError as exc:  # a template setting Submit cannot send
+        except SettingProblem as exc:  # a template setting Submit cannot send
             failure = f"Nothing was sent: {exc}"
     if outbox is not None and outbox.rows:
         try:
