@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
@@ -127,7 +127,9 @@ class BatchRow(Base):
     __table_args__ = (
         UniqueConstraint("profile", "login_key", name="uq_batch_rows_profile_login_key"),
         Index("ix_batch_rows_batch_position", "batch_id", "position"),
-        Index("ix_batch_rows_profile_former_key", "profile", "former_key"),
+        # only rows that gave a login key up: every new row would add an entry no lookup uses
+        Index("ix_batch_rows_profile_former_key", "profile", "former_key",
+              sqlite_where=text("former_key IS NOT NULL"), postgresql_where=text("former_key IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

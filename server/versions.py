@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,16 +113,24 @@ class Version:
     changes: list[dict[str, Any]] = field(default_factory=list)  # against the version before
 
 
+def history_query(profile_id: str, keys: Sequence[str]) -> Select:
+    """The accepted rows that hold or held one of KEYS, with when and by whom their batch came.
+
+    The rows are found through the two indexes, one per kind of key, not with one condition
+    "holds or held": SQLite answers that by reading every row of the profile (500 users' histories
+    in a store of 50,000 rows: 75 ms instead of 3, growing with the store)."""
+    holding = select(_ROWS.c.id).where(_ROWS.c.profile == profile_id, _ROWS.c.login_key.in_(keys))
+    held = select(_ROWS.c.id).where(_ROWS.c.profile == profile_id, _ROWS.c.former_key.in_(keys))
+    return (select(BatchRow, Batch.created_at, Batch.submitted_by).join(Batch, Batch.id == BatchRow.batch_id)
+            .where(BatchRow.id.in_(union_all(holding, held)), BatchRow.status == "accepted"))
+
+
 def histories(session: Session, profile: Profile, keys: Iterable[str]) -> dict[str, list[Version]]:
     """Every version of each user, oldest first, with what each changed."""
     wanted = sorted({k for k in keys if k})
     found: dict[str, list[Version]] = {}
     for start in range(0, len(wanted), LOOKUP_CHUNK):
-        chunk = wanted[start:start + LOOKUP_CHUNK]
-        rows = session.execute(
-            select(BatchRow, Batch.created_at, Batch.submitted_by).join(Batch, Batch.id == BatchRow.batch_id)
-            .where(BatchRow.profile == profile.id, BatchRow.status == "accepted",
-                   or_(BatchRow.login_key.in_(chunk), BatchRow.former_key.in_(chunk))))
+        rows = session.execute(history_query(profile.id, wanted[start:start + LOOKUP_CHUNK]))
         for row, created_at, submitted_by in rows:
             found.setdefault(row.login_key or row.former_key, []).append(Version(
                 row.id, row.batch_id, row.row_number, aware(row.accepted_at or created_at),

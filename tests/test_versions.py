@@ -13,10 +13,10 @@ import requests
 from sqlalchemy import func, select
 
 from addin.profiles import get_profile
-from server.db import session_scope
-from server.imports import IdempotencyConflict, request_hash
+from server.db import engine_for, session_scope
+from server.imports import IdempotencyConflict
 from server.models import Batch, BatchRow
-from server.versions import ReplaceRefused, histories, import_conflict
+from server.versions import ReplaceRefused, histories, history_query, import_conflict
 from tests.plugin_xlwings import WorkbookModel, authorization, control_panel_rows, grid
 from tests.server_rows import example_rows
 from tests.server_store import export_text, submit
@@ -72,6 +72,25 @@ def test_replace_stores_a_new_version_and_keeps_the_earlier_in_the_history(store
     assert versions[1].changes == [{"column": "Role", "message": "Role: was '3', now '9'"}]
     assert export_text(store_app, result.batch_id).splitlines()[1].split(",")[:4] == [
         "agent2", "agent2@example.com", "1002", "9"]
+
+
+def test_a_users_history_is_found_through_the_key_indexes_not_by_reading_the_whole_store(app):
+    """A condition "holds or held the key" made SQLite read every row of the profile for each
+    batch page; each kind of key has its own index, and the history's query goes through both."""
+    submit(app, "commpeak", example_rows("commpeak", 3))
+    changed = example_rows("commpeak", 3)
+    changed[2]["Role"] = "9"
+    submit(app, "commpeak", changed, on_existing="replace")
+    query = history_query("commpeak", ["agent1", "agent2"])
+    with engine_for(app).connect() as connection:
+        sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+        plan = [line[-1] for line in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+    with session_scope(app) as session:
+        found = {(row.login_key, row.former_key) for row, _, _ in session.execute(query)}
+    assert any("(profile=? AND login_key=?)" in line for line in plan), plan
+    assert any("ix_batch_rows_profile_former_key (profile=? AND former_key=?)" in line for line in plan), plan
+    assert not any(line.startswith("SCAN batch_rows") or line.endswith("(profile=?)") for line in plan), plan
+    assert found == {("agent1", None), ("agent2", None), (None, "agent2")}
 
 
 def test_ipass_update_edit_and_remove_are_versions_not_duplicates(store_app):
@@ -151,12 +170,10 @@ def test_concurrent_replacements_of_the_same_users_leave_one_current_version_eac
 
 def test_on_existing_is_part_of_a_batch_and_its_fingerprint(store_app):
     rows = example_rows("iplum", 2)
-    submit(store_app, "iplum", rows, key="k-skip")
+    first = submit(store_app, "iplum", rows, key="k-skip")
     with pytest.raises(IdempotencyConflict):
         submit(store_app, "iplum", rows, on_existing="replace", key="k-skip")
-    plain = request_hash("iplum", rows, None, None, "x")
-    assert request_hash("iplum", rows, None, None, "x", None) == plain  # fingerprints made before options hold
-    assert request_hash("iplum", rows, None, None, "x", {"on_existing": "replace"}) != plain
+    assert submit(store_app, "iplum", rows, key="k-skip") == first  # the same options: its replay
     with pytest.raises(ValueError, match="on_existing"):
         submit(store_app, "iplum", rows, on_existing="overwrite")
 
