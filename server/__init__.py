@@ -54,13 +54,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_secret_key(instance_path)
     app.json.sort_keys = False
 
-    from . import access_log, db, errors, web
+    from . import access_log, after_response, db, errors, web
     from .passwords import EXTENSION, keeper_from_config
     from .api import bp as api_bp
     from .xlwings_endpoints import bp as xlwings_bp
 
     access_log.init_app(app)  # first: its timer starts before any other hook
     db.init_app(app)
+    after_response.init_app(app)
     app.extensions[EXTENSION] = keeper_from_config(app.config, instance_path)
     errors.register(app)
     app.register_blueprint(api_bp)

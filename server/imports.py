@@ -42,6 +42,7 @@ from addin.rules.fields import quote
 from addin.rules.findings import Level
 from addin.rules.settings import ON_EXISTING
 
+from .after_response import release_after_response
 from .db import writing
 from .models import Batch, BatchRow, aware, utcnow
 from .passwords import PasswordKeeper
@@ -168,6 +169,7 @@ def submit_batch(session: Session, profile_id: str, records: Sequence[Mapping[st
         options["refused"] = sorted(refused)
     judged = judge(profile, records, numbers, settings, refused, validated)
     judged.on_existing = on_existing
+    release_after_response(judged)  # tens of thousands of objects: freed once the answer is sent
     digest = request_fingerprint(judged, {"profile": profile_id, "source": source, "settings": settings or {},
                                           "submitted_by": submitted_by, "options": options})
     _end_read_transaction(session)

@@ -10,6 +10,7 @@ from addin.files.export import XLSX_TYPE, ZIP_TYPE
 from addin.profiles import all_profiles
 from addin.rules.collector import collector_paused
 
+from ..after_response import release_after_response
 from ..auth import key_scope
 from ..db import get_db
 from ..errors import ApiError
@@ -57,7 +58,9 @@ def create_import():
             raise ApiError(422, "invalid_batch", exc.message, exc.details) from None
         except IdempotencyConflict as exc:
             raise ApiError(409, "idempotency_conflict", str(exc)) from None
-        return json_response(result, 201)
+        response = json_response(result, 201)
+        release_after_response(body, result)
+        return response
 
 
 def _idempotency_key() -> str:
