@@ -213,7 +213,7 @@ def run_withdraw(args: argparse.Namespace) -> int:
     from addin.profiles import profile_ids
 
     from .db import new_session
-    from .withdrawals import NothingToWithdraw, withdraw_batch, withdraw_user
+    from .withdrawals import NothingToWithdraw, users_taken_back, withdraw_batch, withdraw_user
 
     if args.user is not None and args.profile not in profile_ids():
         print(f"rosterbook withdraw: --user needs --profile, one of {', '.join(profile_ids())}", file=sys.stderr)
@@ -223,8 +223,8 @@ def run_withdraw(args: argparse.Namespace) -> int:
     try:
         if args.batch is not None:
             count = withdraw_batch(session, args.batch, by)
-            print(f"Withdrew batch {args.batch}: {count} user{'s' if count != 1 else ''} taken back "
-                  "(withdrawn before: left as they were).")
+            print(f"Withdrew batch {args.batch}: {users_taken_back(count)} (rows withdrawn before: left as they "
+                  "were).")
         else:
             row = withdraw_user(session, args.profile, args.user, by)
             print(f"Withdrew {args.user.strip()!r} (batch {row.batch_id}, row {row.row_number}): the login can be "

@@ -21,6 +21,7 @@ blob per batch for its export, for a limited time (server/passwords.py), or not 
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import time
@@ -345,10 +346,11 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
     connection = session.connection()
     stored_source = {k: v for k, v in source.items() if k != "row_numbers"}
     scope, idempotency_key = key or (None, None)
+    created = utcnow()
     statement = _insert(session)(_BATCHES).values(
         profile=profile.id, submitted_by=submitted_by, source=stored_source, accepted=0, rejected=0, duplicates=0,
         conflicts=0, on_existing=batch.on_existing, idempotency_scope=scope, idempotency_key=idempotency_key,
-        request_hash="", created_at=utcnow())
+        request_hash="", created_at=created)
     if key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=["idempotency_scope", "idempotency_key"])
     batch_id = connection.execute(statement.returning(_BATCHES.c.id)).scalar()
@@ -385,20 +387,22 @@ def _store_in_transaction(session: Session, profile: Profile, batch: _Batch, *, 
     counts = _counts(rows)
     connection.execute(update(_BATCHES).where(_BATCHES.c.id == batch_id).values(
         accepted=counts[ACCEPTED], rejected=counts[REJECTED], duplicates=counts[DUPLICATE],
-        conflicts=counts[CONFLICT], request_hash=digest, **_sealed_passwords(batch_id, rows, passwords)))
+        conflicts=counts[CONFLICT], request_hash=digest, **_sealed_passwords(batch_id, rows, passwords, created)))
     session.commit()
     return batch_id
 
 
-def _sealed_passwords(batch_id: int, rows: list[Judged], passwords: PasswordKeeper | None) -> dict[str, Any]:
+def _sealed_passwords(batch_id: int, rows: list[Judged], passwords: PasswordKeeper | None,
+                      created: dt.datetime) -> dict[str, Any]:
     """The batch's passwords column values: the sealed passwords of the rows that may be
-    exported, and until when they are kept; nothing when none are kept."""
+    exported, and until when they are kept: the retention from the batch's own time (CREATED),
+    so the batch page can say how long that was."""
     if passwords is None or not passwords.keeps:
         return {}
     kept = {r.position: r.secrets for r in rows if r.secrets and r.status in EXPORTABLE}
     if not kept:
         return {}
-    return {"passwords": passwords.seal(batch_id, kept), "passwords_until": utcnow() + passwords.retention}
+    return {"passwords": passwords.seal(batch_id, kept), "passwords_until": created + passwords.retention}
 
 
 def _row_params(batch_id: int, profile: Profile, rows: list[Judged], *, keyed: bool) -> list[tuple[Any, ...]]:

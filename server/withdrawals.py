@@ -29,23 +29,46 @@ class NothingToWithdraw(LookupError):
 
 
 def withdraw_batch(session: Session, batch_id: int, by: str) -> int:
-    """Withdraw every accepted row of the batch not withdrawn yet; how many were."""
+    """Withdraw the batch: each accepted row not withdrawn yet is marked withdrawn (the batch's
+    file no longer has it) and gives up its login key. Returns how many users that took back:
+    the rows that were their users' stored versions. A row a later import replaced is marked
+    too, but its user stays, with that later version. Who withdrew the batch, and when, is the
+    first withdrawal's: withdrawing it again changes neither."""
     session.rollback()  # the request's reads so far: the write transaction starts afresh
     with writing(session):
         if session.get(Batch, batch_id, with_for_update=True) is None:
             raise NothingToWithdraw(f"There is no batch {batch_id}: nothing was withdrawn.")
         now = utcnow()
+        standing = (_ROWS.c.batch_id == batch_id, _ROWS.c.status == "accepted", _ROWS.c.withdrawn_at.is_(None))
+        # a standing row with a former key gave it up to a newer version (withdrawn rows are not standing)
+        replaced = session.scalar(select(func.count()).select_from(_ROWS).where(*standing,
+                                                                                 _ROWS.c.former_key.is_not(None)))
         count = session.execute(
-            update(_ROWS).where(_ROWS.c.batch_id == batch_id, _ROWS.c.status == "accepted",
-                                _ROWS.c.withdrawn_at.is_(None))
+            update(_ROWS).where(*standing)
             .values(withdrawn_at=now, withdrawn_by=by, former_key=func.coalesce(_ROWS.c.login_key, _ROWS.c.former_key),
                     login_key=None)).rowcount
         session.execute(update(Batch).where(Batch.id == batch_id).values(
-            withdrawn=Batch.withdrawn + count, withdrawn_at=now, withdrawn_by=by))
+            withdrawn=Batch.withdrawn + count, withdrawn_at=func.coalesce(Batch.withdrawn_at, now),
+            withdrawn_by=func.coalesce(Batch.withdrawn_by, by)))
         session.commit()
     if erase(session, batch_id=batch_id):
         scrub(session.get_bind())
-    return count
+    return count - replaced
+
+
+def holding_users(session: Session, batch_id: int) -> int:
+    """How many of the batch's rows are their users' stored versions now: what withdrawing the
+    batch would take back."""
+    return session.scalar(select(func.count()).select_from(_ROWS).where(
+        _ROWS.c.batch_id == batch_id, _ROWS.c.status == "accepted", _ROWS.c.withdrawn_at.is_(None),
+        _ROWS.c.former_key.is_(None)))
+
+
+def users_taken_back(count: int) -> str:
+    if count == 0:
+        return ("no user taken back (later imports had replaced its users with newer versions, or they were "
+                "withdrawn already)")
+    return f"{count} user{'s' if count != 1 else ''} taken back; {'their logins' if count != 1 else 'its login'} can be imported again"
 
 
 def withdraw_user(session: Session, profile_id: str, user: str, by: str) -> BatchRow:

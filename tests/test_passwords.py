@@ -13,7 +13,7 @@ from sqlalchemy import select, text, update
 
 from server.db import engine_for, new_session, session_scope
 from server.exports import ExportRefused
-from server.models import Batch, utcnow
+from server.models import Batch, aware, utcnow
 from server.passwords import KEY_FILE, PasswordKeeper, PasswordsUnreadable, Sweeper, decode_key, keeper, new_key
 from tests.plugin_server import make_app
 from tests.server_rows import example_rows
@@ -233,6 +233,21 @@ def test_the_batch_page_says_until_when_passwords_are_held_and_erases_them(app):
     assert "needs a Password on every line" in refused.text.replace("&#39;", "'")
     # a form without its CSRF token does nothing
     assert web.post(f"/batches/{result.batch_id}/passwords/erase").status_code == 400
+
+
+def test_the_batch_page_says_the_batchs_own_retention_not_todays_setting(app):
+    """Imported while the server kept passwords 90 minutes; the setting is 24 hours now."""
+    from tests.web_client import WebClient, create_admin
+
+    create_admin(app)
+    web = WebClient(app)
+    web.sign_in()
+    then = PasswordKeeper(keeper(app).key, dt.timedelta(minutes=90))
+    result = submit(app, "controlpanel", example_rows("controlpanel", 2), passwords=then)
+    found = batch(app, result.batch_id)
+    assert aware(found.passwords_until) - aware(found.created_at) == dt.timedelta(minutes=90)
+    page = web.get(f"/batches/{result.batch_id}").text
+    assert "90 minutes after the import" in page and "24 hours" not in page
 
 
 @pytest.mark.parametrize("value", ["12h", "90m", "2d", "30s", "0", "1.5"])

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from addin.profiles import get_profile
 from server.db import session_scope
-from server.models import BatchRow
+from server.models import Batch, BatchRow
 from server.versions import ReplaceRefused, histories, import_conflict
-from server.withdrawals import NothingToWithdraw, withdraw_batch, withdraw_user
+from server.withdrawals import NothingToWithdraw, holding_users, users_taken_back, withdraw_batch, withdraw_user
 from tests.server_rows import example_rows
 from tests.server_store import export_text
 from tests.server_store import stored_batch as batch
@@ -31,13 +31,15 @@ def test_a_withdrawn_batch_frees_its_logins_and_leaves_its_rows_marked(store_app
     with session_scope(store_app) as session:
         assert withdraw_batch(session, first.batch_id, "alice") == 3
         assert withdraw_batch(session, first.batch_id, "bob") == 0  # nothing left to take back
+        withdrawn_at = session.get(Batch, first.batch_id).withdrawn_at
     stored = rows_of(store_app, first.batch_id)
     assert [(r.status, r.login_key, r.former_key, r.withdrawn_by) for r in stored] == [
         ("accepted", None, "user0", "alice"), ("accepted", None, "user1", "alice"),
         ("accepted", None, "user2", "alice"), ("rejected", None, None, None)]
     assert all(r.withdrawn_at is not None for r in stored[:3])
     found = batch(store_app, first.batch_id)
-    assert (found.accepted, found.withdrawn, found.withdrawn_by) == (3, 3, "bob")
+    # the first withdrawal's who and when: the second one found nothing to take back
+    assert (found.accepted, found.withdrawn, found.withdrawn_by, found.withdrawn_at) == (3, 3, "alice", withdrawn_at)
     assert found.passwords is None and found.passwords_erased_at is not None  # no file needs them now
     assert export_text(store_app, first.batch_id).splitlines() == []
     again = submit(store_app, "controlpanel", example_rows("controlpanel", 3))  # the logins are free again
@@ -102,6 +104,24 @@ def test_the_api_withdraws_batches_and_users_and_shows_a_user_s_history(served_s
                           timeout=30)
     assert export.text.splitlines()[1:] == []  # the header only
     assert requests.delete(f"{served.url}/api/v1/imports/999999", headers=served.headers(), timeout=30).status_code == 404
+
+
+def test_a_batch_whose_user_a_later_import_replaced_does_not_take_that_user_back(store_app):
+    first = submit(store_app, "commpeak", example_rows("commpeak", 2))
+    changed = example_rows("commpeak", 2)
+    changed[0]["Role"] = "9"
+    later = submit(store_app, "commpeak", changed, on_existing="replace")
+    assert [r["status"] for r in later.rows] == ["accepted", "duplicate"]
+    with session_scope(store_app) as session:
+        assert holding_users(session, first.batch_id) == 1  # agent1: agent0 is held by the later version
+        assert withdraw_batch(session, first.batch_id, "alice") == 1
+        assert holding_users(session, first.batch_id) == 0
+    current = {r.login_key: r.batch_id for r in rows_of(store_app, later.batch_id) if r.login_key}
+    assert current == {"agent0": later.batch_id}  # still the later version's
+    assert [(r.former_key, r.withdrawn_by) for r in rows_of(store_app, first.batch_id)] == [
+        ("agent0", "alice"), ("agent1", "alice")]  # both marked: the batch's file has neither
+    assert export_text(store_app, first.batch_id).splitlines()[1:] == []
+    assert users_taken_back(0).startswith("no user taken back (later imports had replaced its users")
 
 
 def test_withdraw_on_the_command_line(app, runner):

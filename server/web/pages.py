@@ -14,10 +14,10 @@ from ..api.imports import MAX_ID, export_response, summary
 from ..db import get_db
 from ..exports import ExportRefused, batch_export, describe_duration, erase_if_expired
 from ..imports import ACCEPTED, CONFLICT, DUPLICATE, REJECTED, batch_files
-from ..models import Batch, BatchRow
+from ..models import Batch, BatchRow, aware
 from ..passwords import erase, keeper, scrub
 from ..versions import ReplaceRefused, histories, import_conflict, user_key
-from ..withdrawals import NothingToWithdraw, withdraw_batch, withdraw_row
+from ..withdrawals import NothingToWithdraw, holding_users, users_taken_back, withdraw_batch, withdraw_row
 from .auth import current_admin, require_admin
 
 bp = Blueprint("pages", __name__)
@@ -103,12 +103,21 @@ def batch(batch_id: int):
         return versions if len(versions) > 1 or (versions and versions[0].row_id != row.id) else []
 
     return render_template("batch.html", batch=summary(found), profile=profile, rows=rows, user=user,
-                           history=history, files=batch_files(found),
+                           history=history, files=batch_files(found), holding=holding_users(db, found.id),
+                           kept_for=_kept_for(found),
                            needs_passwords=bool(profile and any(c.secret and c.required for c in profile.columns)),
                            retention=describe_duration(keeper().retention), keeps=keeper().keeps,
                            headers={c.key: c.header for c in profile.columns} if profile else {},
                            status=status, statuses=STATUSES, shown=shown, page=page,
                            pages=max(1, -(-shown // ROWS_PER_PAGE)))
+
+
+def _kept_for(batch: Batch) -> str | None:
+    """How long after its import the batch's passwords are held: the retention when it was
+    imported (the server's setting may have changed since)."""
+    if batch.passwords_until is None:
+        return None
+    return describe_duration(aware(batch.passwords_until) - aware(batch.created_at))
 
 
 @bp.route("/batches/<int:batch_id>/export")
@@ -154,8 +163,7 @@ def withdraw(batch_id: int):
         flash("Tick the box to confirm, then press Withdraw: nothing was withdrawn.", "error")
         return redirect(url_for("pages.batch", batch_id=found.id, _anchor="withdraw"), 303)
     count = withdraw_batch(get_db(), found.id, current_admin().username)
-    flash(f"Batch {found.id} is withdrawn: {count} user{'s' if count != 1 else ''} taken back; they can be imported "
-          "again. Its rows stay here, marked.", "success")
+    flash(f"Batch {found.id} is withdrawn: {users_taken_back(count)}. Its rows stay here, marked.", "success")
     return redirect(url_for("pages.batch", batch_id=found.id), 303)
 
 
