@@ -19,6 +19,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from addin.files.limits import ReadLimits
+
     from .memory_request import InMemoryRequest
     from .private_files import private_folder
     from .settings import ServerSettings, database_url, load_secret_key
@@ -35,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATABASE_URL=database_url(settings.database_url, instance_path),
         MAX_CONTENT_LENGTH=settings.max_content_length,
         MAX_BATCH_ROWS=settings.max_batch_rows,
-        READ_LIMITS=settings.read_limits(),
+        READ_LIMITS=ReadLimits.from_env(),  # the same reading limits as `rosterbook validate`, from the same variables
         UPLOAD_MINUTES=settings.upload_minutes,
         CONNECTION_LIMIT=settings.connection_limit,
         CHANNEL_TIMEOUT=settings.channel_timeout,

@@ -97,13 +97,15 @@ class StartProblem(Exception):
 def _app():
     from pydantic import ValidationError
 
+    from addin.files.limits import LimitSettingError
+
     from . import create_app, db
     from .passwords import KeyProblem
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # no migration chatter on start-up
     try:
         app = create_app()
-    except KeyProblem as exc:
+    except (KeyProblem, LimitSettingError) as exc:
         raise StartProblem(str(exc)) from None
     except ValidationError as exc:
         raise StartProblem("; ".join(f"ROSTERBOOK_{'_'.join(map(str, e['loc'])).upper()}: "

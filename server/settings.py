@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from addin.files.limits import DEFAULT_MAX_BATCH_ROWS, DEFAULT_MAX_COLUMNS, DEFAULT_MAX_UNPACKED_MB, ReadLimits
+from addin.files.limits import DEFAULT_MAX_BATCH_ROWS
 
 SQLITE_FILE = "rosterbook.sqlite3"
 SECRET_KEY_FILE = "secret_key"
@@ -30,10 +30,6 @@ class ServerSettings(BaseSettings):
     instance_path: Path | None = None
     max_content_length: int = Field(16 * 1024 * 1024, gt=0, description="Largest request body in bytes (413 above)")
     max_batch_rows: int = Field(DEFAULT_MAX_BATCH_ROWS, gt=0, description="Most rows in one import batch, whatever the profile")
-    # How much of an uploaded file is read (addin.files.limits reads the same variables for the command line)
-    max_file_rows: int | None = Field(None, gt=0, description="Most rows read from a file (default: a batch and its header)")
-    max_file_columns: int = Field(DEFAULT_MAX_COLUMNS, gt=0)
-    max_file_mb: int = Field(DEFAULT_MAX_UNPACKED_MB, gt=0, description="Largest .xlsx unpacked, or CSV, in MB")
     upload_minutes: int = Field(30, gt=0, description="How long a checked upload is kept for its download and import")
     connection_limit: int = Field(200, gt=0, description="Most connections open at once (waitress: 100)")
     channel_timeout: int = Field(30, gt=0, description="Seconds a connection may send and read nothing before it "
@@ -51,10 +47,6 @@ class ServerSettings(BaseSettings):
     @classmethod
     def _duration(cls, value):
         return parse_duration(value) if isinstance(value, str) else value
-
-    def read_limits(self) -> ReadLimits:
-        return ReadLimits(rows=self.max_file_rows or self.max_batch_rows + 1, columns=self.max_file_columns,
-                          unpacked_bytes=self.max_file_mb * 1024 * 1024)
 
 
 def parse_duration(text: str) -> dt.timedelta:

@@ -292,3 +292,18 @@ def test_an_uploaded_file_with_passwords_stays_in_memory(serve, spool, tmp_path)
     assert answer.status_code in (200, 400, 422), answer.text[:500]
     assert not watcher.leaked, "passwords in clear in a temporary file"
     assert watcher.seen == set()
+
+
+def test_the_server_reads_the_file_limits_as_the_command_line_does(app, runner, monkeypatch, tmp_path):
+    """One reading of ROSTERBOOK_MAX_FILE_*: the spellings `rosterbook validate` takes, and its sentence."""
+    from addin.files.limits import ReadLimits
+    from tests.plugin_server import make_app
+
+    monkeypatch.setenv("ROSTERBOOK_MAX_FILE_MB", "lots")
+    bad = runner.invoke(["token", "list"])
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1
+    assert "ROSTERBOOK_MAX_FILE_MB must be a positive whole number, not 'lots'" in bad.stderr
+    monkeypatch.setenv("ROSTERBOOK_MAX_FILE_MB", "1_000")
+    monkeypatch.setenv("ROSTERBOOK_MAX_FILE_ROWS", "20,000")
+    limits = make_app(None, tmp_path / "other").config["READ_LIMITS"]
+    assert limits == ReadLimits.from_env() == ReadLimits(rows=20_000, unpacked_bytes=1000 * 1024 * 1024)

@@ -3,8 +3,7 @@
 A file over a limit is refused with a message before it can take the machine's memory (a
 1.6 KB workbook can declare a million rows by 16,384 columns; a 2 MB one can unpack to
 gigabytes). The defaults fit the largest roster the import server takes in one batch. The
-command line reads them from the environment; the server passes its own settings, which read
-the same variables.
+command line and the server read them from the environment here, the same way.
 """
 from __future__ import annotations
 
