@@ -210,7 +210,8 @@ class BatchSummary(BaseModel):
     rejected: int
     duplicates: int
     conflicts: int
-    withdrawn: int = Field(0, description="Accepted rows withdrawn since (the users can be imported again)")
+    withdrawn: int = Field(0, description="Accepted rows withdrawn since (their users can be imported again, "
+                                          "unless a later import holds them)")
     withdrawn_at: dt.datetime | None = Field(None, description="When the whole batch was withdrawn")
     withdrawn_by: str | None = Field(None, description="Who withdrew the whole batch")
     source: dict[str, Any]

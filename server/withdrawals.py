@@ -40,9 +40,11 @@ def withdraw_batch(session: Session, batch_id: int, by: str) -> int:
             raise NothingToWithdraw(f"There is no batch {batch_id}: nothing was withdrawn.")
         now = utcnow()
         standing = (_ROWS.c.batch_id == batch_id, _ROWS.c.status == "accepted", _ROWS.c.withdrawn_at.is_(None))
-        # a standing row with a former key gave it up to a newer version (withdrawn rows are not standing)
-        replaced = session.scalar(select(func.count()).select_from(_ROWS).where(*standing,
-                                                                                 _ROWS.c.former_key.is_not(None)))
+        # A standing row with a former key gave it up to a newer version (withdrawn rows are not
+        # standing). Locked as they are read: on PostgreSQL another import could otherwise retire
+        # one of them between this count and the update.
+        former_keys = session.scalars(select(_ROWS.c.former_key).where(*standing).with_for_update()).all()
+        replaced = sum(key is not None for key in former_keys)
         count = session.execute(
             update(_ROWS).where(*standing)
             .values(withdrawn_at=now, withdrawn_by=by, former_key=func.coalesce(_ROWS.c.login_key, _ROWS.c.former_key),

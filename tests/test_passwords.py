@@ -247,6 +247,12 @@ def test_the_batch_page_says_the_batchs_own_retention_not_todays_setting(app):
     assert aware(found.passwords_until) - aware(found.created_at) == dt.timedelta(minutes=90)
     page = web.get(f"/batches/{result.batch_id}").text
     assert "90 minutes after the import" in page and "24 hours" not in page
+    # a batch stored before 2026-11-30 counted from the end of its import, moments later
+    with session_scope(app) as session:
+        session.execute(update(Batch).where(Batch.id == result.batch_id).values(
+            passwords_until=found.created_at + dt.timedelta(hours=24, seconds=2)))
+        session.commit()
+    assert "24 hours after the import" in web.get(f"/batches/{result.batch_id}").text
 
 
 @pytest.mark.parametrize("value", ["12h", "90m", "2d", "30s", "0", "1.5"])

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from addin.profiles import get_profile
 from server.db import engine_for, session_scope
-from server.imports import IdempotencyConflict
+from server.imports import IdempotencyConflict, request_hash
 from server.models import Batch, BatchRow
 from server.versions import ReplaceRefused, histories, history_query, import_conflict
 from tests.plugin_xlwings import WorkbookModel, authorization, control_panel_rows, grid
@@ -170,10 +170,12 @@ def test_concurrent_replacements_of_the_same_users_leave_one_current_version_eac
 
 def test_on_existing_is_part_of_a_batch_and_its_fingerprint(store_app):
     rows = example_rows("iplum", 2)
-    first = submit(store_app, "iplum", rows, key="k-skip")
+    submit(store_app, "iplum", rows, key="k-skip")
     with pytest.raises(IdempotencyConflict):
         submit(store_app, "iplum", rows, on_existing="replace", key="k-skip")
-    assert submit(store_app, "iplum", rows, key="k-skip") == first  # the same options: its replay
+    plain = request_hash("iplum", rows, None, None, "x")
+    assert request_hash("iplum", rows, None, None, "x", None) == plain  # fingerprints made before options hold
+    assert request_hash("iplum", rows, None, None, "x", {"on_existing": "replace"}) != plain
     with pytest.raises(ValueError, match="on_existing"):
         submit(store_app, "iplum", rows, on_existing="overwrite")
 

@@ -109,9 +109,10 @@ def get_import(batch_id: int):
     return json_response(detail)
 
 
-@operation(bp, "DELETE", "/imports/<int:batch_id>", "Withdraw the batch: its users are taken back", {
-    200: ("The batch, withdrawn. Its rows stay, marked withdrawn; their users can be imported again, and its "
-          "passwords are erased", BatchSummary),
+@operation(bp, "DELETE", "/imports/<int:batch_id>", "Withdraw the batch: the users it holds are taken back", {
+    200: ("The batch, withdrawn. Its rows stay, marked withdrawn, and leave its export; their users can be imported "
+          "again, except those a later import replaced (they keep that version); its passwords are erased",
+          BatchSummary),
     404: NOT_FOUND[1],
 }, path_params=BATCH_ID)
 def withdraw_import(batch_id: int):

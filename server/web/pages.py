@@ -117,7 +117,12 @@ def _kept_for(batch: Batch) -> str | None:
     imported (the server's setting may have changed since)."""
     if batch.passwords_until is None:
         return None
-    return describe_duration(aware(batch.passwords_until) - aware(batch.created_at))
+    span = aware(batch.passwords_until) - aware(batch.created_at)
+    if span >= dt.timedelta(hours=1):
+        # a batch imported before 2026-11-30 counted its retention from the end of its import,
+        # a few moments after its created_at
+        span = dt.timedelta(minutes=round(span.total_seconds() / 60))
+    return describe_duration(span)
 
 
 @bp.route("/batches/<int:batch_id>/export")
