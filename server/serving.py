@@ -5,8 +5,9 @@
   waitress's own default would first buffer up to 1 GB.
 - Bodies (and answers) up to that size stay in memory, never in a temporary file: an iPass or
   control panel batch holds passwords in clear, and waitress's default spools anything over
-  512 KB to an unlinked file in /tmp. The cost is memory: at most ROSTERBOOK_CONNECTION_LIMIT
-  times the limit for bodies in flight.
+  512 KB to an unlinked file in /tmp. So does a chunked body over the limit, refused on the way:
+  the buffer holds the limit and one more read. The cost is memory: at most
+  ROSTERBOOK_CONNECTION_LIMIT times that for bodies in flight.
 - ROSTERBOOK_CONNECTION_LIMIT connections at once (waitress: 100, which 101 slow clients fill,
   leaving everyone else waiting); a connection that sends or reads nothing for
   ROSTERBOOK_CHANNEL_TIMEOUT seconds is closed (waitress: 120, checked every 30).
@@ -80,7 +81,9 @@ def waitress_options(config: dict[str, Any], threads: int) -> dict[str, Any]:
         "threads": threads,
         # waitress refuses a body of exactly max_request_body_size; Flask accepts MAX_CONTENT_LENGTH
         "max_request_body_size": body_limit + 1,
-        "inbuf_overflow": body_limit + 1,
+        # A chunked body is counted after each read has gone into the buffer: the read that takes it
+        # past the limit (at most RECV_BYTES) must not tip the buffer into a temporary file first
+        "inbuf_overflow": body_limit + 1 + RECV_BYTES,
         "outbuf_overflow": body_limit + 1,
         "connection_limit": config["CONNECTION_LIMIT"],
         "channel_timeout": channel_timeout,

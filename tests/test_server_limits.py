@@ -70,11 +70,13 @@ def test_a_body_declared_larger_than_the_limit_is_refused_before_it_is_read(serv
 
 
 def test_a_chunked_body_is_cut_off_at_the_limit(served, spool):
-    """No length announced: waitress counts as it reads and answers 413 once past the limit."""
+    """No length announced: waitress counts as it reads and answers 413 once past the limit, and
+    nothing of the body goes to a temporary file on the way (a file there lives only from the
+    read that crosses the limit to the answer: the server's open files are watched throughout)."""
     pid = served.process.process.pid
     chunk = b"%x\r\n%s\r\n" % (MB, b" " * MB)
     sent = 0
-    with connect(served.url, ANSWER_WITHIN) as sock:
+    with FdWatcher(pid, spool, b"never read") as watched, connect(served.url, ANSWER_WITHIN) as sock:
         sock.sendall(request_head("POST", "/api/v1/imports", {
             "Content-Type": "application/json", "Transfer-Encoding": "chunked"}))
         try:
@@ -85,7 +87,7 @@ def test_a_chunked_body_is_cut_off_at_the_limit(served, spool):
             pass  # closed by the server after its answer
         status, body = read_answer(sock)
     assert status == 413 and "larger than this server accepts" in body
-    assert open_files_under(pid, spool) == []
+    assert watched.seen == set()
     print(f"\n{sent // MB} MB sent in chunks before the server refused")
     assert sent < 64 * MB
 
