@@ -39,7 +39,7 @@ def withdraw_batch(session: Session, batch_id: int, by: str) -> int:
         if session.get(Batch, batch_id, with_for_update=True) is None:
             raise NothingToWithdraw(f"There is no batch {batch_id}: nothing was withdrawn.")
         now = utcnow()
-        standing = (_ROWS.c.batch_id == batch_id, _ROWS.c.status == "accepted", _ROWS.c.withdrawn_at.is_(None))
+        standing = _standing(batch_id)
         # A standing row with a former key gave it up to a newer version (withdrawn rows are not
         # standing). Locked as they are read: on PostgreSQL another import could otherwise retire
         # one of them between this count and the update.
@@ -61,16 +61,21 @@ def withdraw_batch(session: Session, batch_id: int, by: str) -> int:
 def holding_users(session: Session, batch_id: int) -> int:
     """How many of the batch's rows are their users' stored versions now: what withdrawing the
     batch would take back."""
-    return session.scalar(select(func.count()).select_from(_ROWS).where(
-        _ROWS.c.batch_id == batch_id, _ROWS.c.status == "accepted", _ROWS.c.withdrawn_at.is_(None),
-        _ROWS.c.former_key.is_(None)))
+    return session.scalar(select(func.count()).select_from(_ROWS).where(*_standing(batch_id),
+                                                                         _ROWS.c.former_key.is_(None)))
+
+
+def _standing(batch_id: int) -> tuple:
+    """The batch's rows still in its file: accepted, not withdrawn."""
+    return _ROWS.c.batch_id == batch_id, _ROWS.c.status == "accepted", _ROWS.c.withdrawn_at.is_(None)
 
 
 def users_taken_back(count: int) -> str:
     if count == 0:
         return ("no user taken back (later imports had replaced its users with newer versions, or they were "
                 "withdrawn already)")
-    return f"{count} user{'s' if count != 1 else ''} taken back; {'their logins' if count != 1 else 'its login'} can be imported again"
+    logins = "their logins" if count != 1 else "its login"
+    return f"{count} user{'s' if count != 1 else ''} taken back; {logins} can be imported again"
 
 
 def withdraw_user(session: Session, profile_id: str, user: str, by: str) -> BatchRow:
